@@ -1,0 +1,256 @@
+//! The crate's one error type, and where things are in a workbook.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A convenient alias for results whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error from xxgk.
+///
+/// Per-file problems met while loading many files are not errors but diagnostics attached to
+/// what was loaded; an `Error` stops the operation that returned it. Every
+/// kind that concerns a place in a workbook carries a [`Location`].
+///
+/// ```
+/// use xxgk::{Error, ErrorKind};
+/// let Err(err) = "nonsense".parse::<xxgk::schema::Item>() else { return Err("parsed".into()) };
+/// assert!(matches!(err.kind(), ErrorKind::UnknownCode { .. }));
+/// assert_eq!(err.to_string(), "unknown item code \"nonsense\"");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Error(Box<ErrorKind>);
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind) -> Error {
+        Error(Box::new(kind))
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    /// What went wrong, by value.
+    pub fn into_kind(self) -> ErrorKind {
+        *self.0
+    }
+
+    /// Where it went wrong, when that is a place in a file.
+    pub fn location(&self) -> Option<&Location> {
+        match &*self.0 {
+            ErrorKind::Io { location, .. }
+            | ErrorKind::Workbook { location, .. }
+            | ErrorKind::Limit { location, .. }
+            | ErrorKind::Value { location, .. }
+            | ErrorKind::Strict { location, .. } => Some(location),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Error {
+        Error::new(kind)
+    }
+}
+
+/// The kinds of [`Error`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A file or folder could not be read or written.
+    #[error("{location}: {source}")]
+    Io {
+        /// The file.
+        location: Location,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A workbook could not be opened or a sheet could not be read (corrupt, encrypted, not a
+    /// spreadsheet). The spreadsheet library's error is kept as the source.
+    #[error("{location}: {message}")]
+    Workbook {
+        /// The file (and sheet, when one sheet failed).
+        location: Location,
+        /// What failed.
+        message: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// A file or sheet is over a resource limit set in `ReadOptions`.
+    #[error("{location}: {what} is {actual}, over the limit of {limit}")]
+    Limit {
+        /// The file or sheet.
+        location: Location,
+        /// What was measured ("file size in bytes", "cells in the sheet's used range").
+        what: &'static str,
+        /// The limit.
+        limit: u64,
+        /// The measured amount.
+        actual: u64,
+    },
+    /// A cell inside a table holds text that is not a number.
+    #[error("{location}: cannot read {raw:?} as a number: {reason}")]
+    Value {
+        /// The cell.
+        location: Location,
+        /// The cell's text.
+        raw: String,
+        /// Why it is not a number.
+        reason: String,
+    },
+    /// A warning raised to an error by strict mode.
+    #[error("{location}: {message} (strict mode)")]
+    Strict {
+        /// Where.
+        location: Location,
+        /// The diagnostic's message.
+        message: String,
+    },
+    /// A manifest line could not be used.
+    #[error("{path}, line {line}: {message}")]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A code that is not in the schema (`"withheld.secret"` as an item).
+    #[error("unknown {what} code {code:?}")]
+    UnknownCode {
+        /// What kind of code was expected ("item", "measure", …).
+        what: &'static str,
+        /// The text given.
+        code: String,
+    },
+    /// A division code or name that the registry does not know, or knows more than once.
+    #[error("{message}")]
+    Division {
+        /// What is wrong, naming the candidates when there are several.
+        message: String,
+    },
+    /// Building or writing a frame failed.
+    #[error("{context}: {source}")]
+    Frame {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// An argument that cannot be used.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// A place in a workbook: file, sheet and cell, each as far as known.
+///
+/// Displays as `file!sheet!A1` (Excel's notation with the file in front), e.g.
+/// `新源县.xlsx!表3!C7`. Rows and columns are 0-based, as in calamine; A1 notation is 1-based,
+/// so `(row 6, col 2)` is `C7`.
+///
+/// ```
+/// use xxgk::Location;
+/// let loc = Location::file("新源县.xlsx").with_sheet("表3").with_cell(6, 2);
+/// assert_eq!(loc.to_string(), "新源县.xlsx!表3!C7");
+/// assert_eq!(xxgk::Location::a1(6, 2), "C7");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct Location {
+    /// The file, when the data came from one.
+    pub file: Option<PathBuf>,
+    /// The sheet name.
+    pub sheet: Option<String>,
+    /// The absolute cell, 0-based (row, column).
+    pub cell: Option<(u32, u32)>,
+}
+
+impl Location {
+    /// A location in a file.
+    pub fn file(path: impl AsRef<Path>) -> Location {
+        Location { file: Some(path.as_ref().to_path_buf()), sheet: None, cell: None }
+    }
+
+    /// The same location narrowed to a sheet.
+    pub fn with_sheet(mut self, sheet: impl Into<String>) -> Location {
+        self.sheet = Some(sheet.into());
+        self
+    }
+
+    /// The same location narrowed to a cell (0-based row and column).
+    pub fn with_cell(mut self, row: u32, col: u32) -> Location {
+        self.cell = Some((row, col));
+        self
+    }
+
+    /// A 0-based (row, column) in A1 notation: `(0, 0)` is `A1`, `(9, 27)` is `AB10`.
+    ///
+    /// ```
+    /// assert_eq!(xxgk::Location::a1(9, 27), "AB10");
+    /// ```
+    pub fn a1(row: u32, col: u32) -> String {
+        let mut letters = Vec::new();
+        let mut c = col as u64 + 1;
+        while c > 0 {
+            let rem = ((c - 1) % 26) as u8;
+            letters.push((b'A' + rem) as char);
+            c = (c - 1) / 26;
+        }
+        letters.reverse();
+        let mut s: String = letters.into_iter().collect();
+        s.push_str(&(row as u64 + 1).to_string());
+        s
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::with_capacity(3);
+        if let Some(file) = &self.file {
+            parts.push(file.display().to_string());
+        }
+        if let Some(sheet) = &self.sheet {
+            parts.push(sheet.clone());
+        }
+        if let Some((r, c)) = self.cell {
+            parts.push(Location::a1(r, c));
+        }
+        if parts.is_empty() { f.write_str("<input>") } else { f.write_str(&parts.join("!")) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a1_notation() {
+        assert_eq!(Location::a1(0, 0), "A1");
+        assert_eq!(Location::a1(0, 25), "Z1");
+        assert_eq!(Location::a1(0, 26), "AA1");
+        assert_eq!(Location::a1(1_048_575, 16_383), "XFD1048576");
+    }
+
+    #[test]
+    fn errors_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Error>();
+    }
+}

@@ -1,0 +1,5 @@
+//! xxgk's integration tests, in one binary: every file directly under `tests/` would be its own
+//! binary linking polars again, so the suites live in `tests/suite/` as modules of this one.
+
+#[path = "suite/normalize.rs"]
+mod normalize;
