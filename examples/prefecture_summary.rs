@@ -1,31 +1,40 @@
-//! Summarise a prefecture's reports.
+//! Load reports and summarise them.
 //!
-//! Until the reader lands this prints the national schema the summary is built on.
-//!
-//! Run it like this: `cargo run --release --example prefecture_summary`
+//! Run it like this: `cargo run --release --example prefecture_summary -- [PATH]...`
 
 use std::error::Error;
 
-use xxgk::schema::{Item, Table, Template, cells, derived_cells, measures};
+use xxgk::read::ReadOptions;
+use xxgk::schema::Severity;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    for template in [Template::V2019, Template::V2021] {
-        println!("{template} format");
-        for &table in Table::ALL {
-            let published = cells(template).iter().filter(|k| k.table == table).count();
-            println!("  {} {} — {published} published cells", table.code(), table.label());
-            let columns: Vec<&str> = measures(table, template).iter().map(|m| m.code()).collect();
-            println!("    columns: {}", columns.join(", "));
-            for &item in Item::ALL.iter().filter(|i| i.table() == table && i.in_template(template)) {
-                println!(
-                    "    {:<36} {}{}",
-                    item.code(),
-                    item.numbering().unwrap_or(""),
-                    item.label_in(template)
-                );
-            }
+    let paths: Vec<String> = std::env::args().skip(1).collect();
+    let paths = if paths.is_empty() { vec!["data/sample".to_string()] } else { paths };
+    for path in paths {
+        let mut opts = ReadOptions::new();
+        let manifest = std::path::Path::new(&path).join("manifest.csv");
+        if manifest.exists() {
+            opts.manifest(&manifest)?;
         }
-        println!("  derived subtotal cells: {}", derived_cells(template).len());
+        let batch = opts.from_path(&path)?;
+        for d in batch.all_diagnostics().filter(|d| d.severity >= Severity::Warning) {
+            eprintln!("{d}");
+        }
+        for r in &batch.reports {
+            let n = |s| r.diagnostics.iter().filter(|d| d.severity == s).count();
+            println!(
+                "{} {} {} {} values={} blank={} err={} warn={} {}",
+                r.division_code,
+                r.division_name,
+                r.year,
+                r.template,
+                r.values.len(),
+                r.values.iter().filter(|v| v.value.is_none()).count(),
+                n(Severity::Error),
+                n(Severity::Warning),
+                r.source.display()
+            );
+        }
     }
     Ok(())
 }

@@ -29,8 +29,11 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod divisions;
 mod error;
 pub mod normalize;
+pub mod read;
 pub mod schema;
 
 pub use crate::error::{Error, ErrorKind, Location, Result};
+pub use crate::read::{Batch, Diagnostic, ReadOptions, Report};

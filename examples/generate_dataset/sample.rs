@@ -1,0 +1,674 @@
+//! Writing report workbooks: the synthetic sample prefecture, the transcribed 新源县 2022 report,
+//! and (for benchmarks) datasets of any size.
+//!
+//! Shared by `examples/generate_dataset`, the benches and the tests (`#[path]` includes), so
+//! there is one writer of test workbooks. Every number written is recorded as expected.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::{Format, Workbook, Worksheet};
+use xxgk::normalize::yuan;
+use xxgk::schema::{cells, measures, Caption, Item, Key, Measure, Table, Template, Unit};
+
+pub type Res<T> = Result<T, Box<dyn Error>>;
+
+/// One report's published cells: `None` is written blank (a dash, 无, or an empty cell).
+pub type Values = BTreeMap<Key, Option<i64>>;
+
+/// The 11 county-level units 伊犁哈萨克自治州 administers directly.
+pub const YILI: &[(u32, &str)] = &[
+    (654002, "伊宁市"),
+    (654003, "奎屯市"),
+    (654004, "霍尔果斯市"),
+    (654021, "伊宁县"),
+    (654022, "察布查尔锡伯自治县"),
+    (654023, "霍城县"),
+    (654024, "巩留县"),
+    (654025, "新源县"),
+    (654026, "昭苏县"),
+    (654027, "特克斯县"),
+    (654028, "尼勒克县"),
+];
+
+/// How a workbook is laid out and written: the variations real offices produce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// The national template: one sheet, merged group cells, three-row merged header, title.
+    Template,
+    /// The three tables on three sheets, starting at an offset.
+    ThreeSheets,
+    /// Half-width brackets with spaces, straight quotes, numbering left out, labels and headers
+    /// broken over lines, no merged cells.
+    Messy,
+    /// Numbers stored as text, some zeros written as —, -, /, 无 or left empty, an extra
+    /// 法人或其他组织小计 column.
+    TextAndBlanks,
+}
+
+/// A small deterministic generator (splitmix64): the sample must be the same on every machine.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// 0..n
+    pub fn below(&mut self, n: u64) -> i64 {
+        (self.next() % n.max(1)) as i64
+    }
+    /// A small count, mostly 0.
+    pub fn count(&mut self, scale: u64) -> i64 {
+        if self.below(3) == 0 { self.below(scale + 1) } else { 0 }
+    }
+}
+
+/// What a unit carries from one year to the next, so the cross-year identities hold.
+#[derive(Clone, Debug, Default)]
+pub struct Carry {
+    carried_forward: BTreeMap<Measure, i64>,
+    in_force: BTreeMap<Item, i64>,
+    prev_items: BTreeMap<Item, (i64, i64)>,
+}
+
+/// A consistent report: every identity of the format holds (A1–A4, S1–S5 against `carry`).
+pub fn consistent(year: i32, rng: &mut Rng, carry: &mut Carry) -> BTreeMap<Key, i64> {
+    let t = Template::for_year(year);
+    let mut v: BTreeMap<Key, i64> = BTreeMap::new();
+    let cols: Vec<Measure> = measures(Table::Applications, t).into_iter().filter(|&m| m != Measure::Total).collect();
+    let leaves: Vec<Item> = cells(t)
+        .iter()
+        .filter(|k| k.table == Table::Applications && k.measure == Measure::Total)
+        .map(|k| k.item)
+        .filter(|i| !matches!(i, Item::NewReceived | Item::CarriedOver | Item::Total | Item::CarriedForward))
+        .collect();
+    for &c in &cols {
+        let scale = if c == Measure::NaturalPerson { 6 } else { 2 };
+        let mut total = 0;
+        for &i in &leaves {
+            let x = if i == Item::Granted { rng.count(scale * 3) } else { rng.count(scale) / 2 };
+            v.insert(Key::new(i, c), x);
+            total += x;
+        }
+        let co = carry.carried_forward.get(&c).copied().unwrap_or(0);
+        let mut cf = rng.count(2);
+        let mut new = total + cf - co;
+        if new < 0 {
+            cf -= new;
+            new = 0;
+        }
+        v.insert(Key::new(Item::Total, c), total);
+        v.insert(Key::new(Item::CarriedOver, c), co);
+        v.insert(Key::new(Item::CarriedForward, c), cf);
+        v.insert(Key::new(Item::NewReceived, c), new);
+        carry.carried_forward.insert(c, cf);
+    }
+    for k in cells(t).iter().filter(|k| k.table == Table::Applications && k.measure == Measure::Total) {
+        let sum = cols.iter().map(|&c| v[&Key::new(k.item, c)]).sum();
+        v.insert(*k, sum);
+    }
+    for block in [Item::Review, Item::LitigationDirect, Item::LitigationAfterReview] {
+        let parts = [Measure::Upheld, Measure::Corrected, Measure::Other, Measure::Pending];
+        let mut total = 0;
+        for m in parts {
+            let x = rng.count(2);
+            v.insert(Key::new(block, m), x);
+            total += x;
+        }
+        v.insert(Key::new(block, Measure::Total), total);
+    }
+    match t {
+        Template::V2021 => {
+            for i in [Item::Regulations, Item::NormativeDocuments] {
+                let issued = if i == Item::Regulations { 0 } else { rng.below(30) };
+                let before = carry.in_force.get(&i).copied().unwrap_or(issued * 3 + rng.below(50));
+                let repealed = rng.below(before.min(10) as u64 + 1);
+                let in_force = before + issued - repealed;
+                carry.in_force.insert(i, in_force);
+                v.insert(Key::new(i, Measure::Issued), issued);
+                v.insert(Key::new(i, Measure::Repealed), repealed);
+                v.insert(Key::new(i, Measure::InForce), in_force);
+            }
+            v.insert(Key::new(Item::Licensing, Measure::Decisions), rng.below(9000));
+            v.insert(Key::new(Item::Penalty, Measure::Decisions), rng.below(400));
+            v.insert(Key::new(Item::Coercion, Measure::Decisions), rng.below(60));
+            // 万元 with up to six decimals: an amount in 元 and 分.
+            v.insert(Key::new(Item::Fees, Measure::Amount), rng.below(5_000_000) * 100 + rng.below(100));
+        }
+        Template::V2019 => {
+            for i in [Item::Regulations, Item::NormativeDocuments] {
+                let made = if i == Item::Regulations { 0 } else { rng.below(30) };
+                let disclosed = made;
+                v.insert(Key::new(i, Measure::Made), made);
+                v.insert(Key::new(i, Measure::Disclosed), disclosed);
+                v.insert(Key::new(i, Measure::DisclosedTotal), disclosed + rng.below(200));
+            }
+            for i in [Item::Licensing, Item::OtherServices, Item::Penalty, Item::Coercion, Item::Fees] {
+                let (prev, change) = carry.prev_items.get(&i).copied().unwrap_or((rng.below(300), 0));
+                let prev = prev + change;
+                let change = rng.below(21) - 10;
+                let change = change.max(-prev);
+                carry.prev_items.insert(i, (prev, change));
+                v.insert(Key::new(i, Measure::PrevItems), prev);
+                v.insert(Key::new(i, Measure::ItemsChange), change);
+                if i != Item::Fees {
+                    v.insert(Key::new(i, Measure::Decisions), rng.below(3000));
+                }
+            }
+            v.insert(Key::new(Item::Procurement, Measure::Projects), rng.below(40));
+            v.insert(Key::new(Item::Procurement, Measure::Amount), rng.below(90_000_000) * 100);
+        }
+    }
+    debug_assert!(v.keys().all(|k| cells(t).contains(k)));
+    v
+}
+
+/// Some zeros written blank (—, -, /, 无, empty): what is written is what is expected.
+pub fn blank_some_zeros(values: &BTreeMap<Key, i64>, rng: &mut Rng) -> Values {
+    values.iter().map(|(k, &v)| (*k, if v == 0 && rng.below(4) == 0 { None } else { Some(v) })).collect()
+}
+
+/// The 新源县 2022 report, transcribed from its published PDF (see data/README.md): two
+/// values cannot be known and stay blank — 行政规范性文件's three columns (the text reads
+/// "30 80" for three cells) and 本年新收 › 其他 (lost in extraction).
+pub fn xinyuan_2022() -> Values {
+    let t = Template::V2021;
+    let mut v: Values = cells(t).iter().map(|k| (*k, Some(0))).collect();
+    let mut set = |item: Item, m: Measure, x: Option<i64>| {
+        v.insert(Key::new(item, m), x);
+    };
+    for m in [Measure::Issued, Measure::Repealed, Measure::InForce] {
+        set(Item::NormativeDocuments, m, None);
+    }
+    set(Item::Licensing, Measure::Decisions, Some(8209));
+    set(Item::Penalty, Measure::Decisions, Some(119));
+    set(Item::Coercion, Measure::Decisions, Some(29));
+    set(Item::Fees, Measure::Amount, Some(439_074_500)); // 439.0745 万元
+    let app = |row: &[i64]| -> Vec<(Measure, i64)> {
+        measures(Table::Applications, t).into_iter().zip(row.iter().copied()).collect()
+    };
+    for (m, x) in app(&[3, 0, 0, 0, 2, 0, 5]) {
+        set(Item::NewReceived, m, if m == Measure::OtherOrg { None } else { Some(x) });
+    }
+    for (m, x) in app(&[3, 0, 0, 0, 1, 0, 4]) {
+        set(Item::Granted, m, Some(x));
+    }
+    for (m, x) in app(&[0, 0, 0, 0, 1, 0, 1]) {
+        set(Item::WithheldInternalAffairs, m, Some(x));
+    }
+    for (m, x) in app(&[3, 0, 0, 0, 2, 0, 5]) {
+        set(Item::Total, m, Some(x));
+    }
+    set(Item::Review, Measure::Other, Some(1));
+    set(Item::Review, Measure::Total, Some(1));
+    v
+}
+
+// ───────────────────────────── writing ─────────────────────────────
+
+/// A sheet being drawn: cells and merges, then written to a worksheet.
+#[derive(Default)]
+struct Canvas {
+    cells: Vec<(u32, u16, CellOut)>,
+    merges: Vec<(u32, u16, u32, u16, String)>,
+}
+
+enum CellOut {
+    Text(String),
+    Number(f64),
+}
+
+impl Canvas {
+    fn text(&mut self, r: u32, c: u16, s: impl Into<String>) {
+        self.cells.push((r, c, CellOut::Text(s.into())));
+    }
+    fn number(&mut self, r: u32, c: u16, x: f64) {
+        self.cells.push((r, c, CellOut::Number(x)));
+    }
+    /// A label over a region: merged when `merge`, else written in the top-left cell only.
+    fn region(&mut self, merge: bool, r1: u32, c1: u16, r2: u32, c2: u16, s: &str) {
+        if merge && (r1 != r2 || c1 != c2) {
+            self.merges.push((r1, c1, r2, c2, s.to_string()));
+        } else {
+            self.text(r1, c1, s);
+        }
+    }
+    fn write(&self, ws: &mut Worksheet) -> Res<()> {
+        let fmt = Format::new();
+        for (r1, c1, r2, c2, s) in &self.merges {
+            ws.merge_range(*r1, *c1, *r2, *c2, s, &fmt)?;
+        }
+        for (r, c, v) in &self.cells {
+            match v {
+                CellOut::Text(s) => ws.write_string(*r, *c, s)?,
+                CellOut::Number(x) => ws.write_number(*r, *c, *x)?,
+            };
+        }
+        Ok(())
+    }
+}
+
+/// Where values go and how they look.
+struct Pen<'a> {
+    style: Style,
+    values: &'a Values,
+    blank_tokens: &'a [&'a str],
+    turn: usize,
+}
+
+impl Pen<'_> {
+    fn put(&mut self, cv: &mut Canvas, r: u32, c: u16, key: Key) {
+        let Some(slot) = self.values.get(&key) else { return };
+        match slot {
+            None => {
+                let token = self.blank_tokens[self.turn % self.blank_tokens.len()];
+                self.turn += 1;
+                if !token.is_empty() {
+                    cv.text(r, c, token);
+                }
+            }
+            Some(x) => {
+                let text = match key.measure.unit() {
+                    Unit::Money if key.item == Item::Fees => wan(*x),
+                    Unit::Money => yuan(*x),
+                    Unit::SignedCount if *x > 0 => format!("+{x}"),
+                    _ => x.to_string(),
+                };
+                if self.style == Style::TextAndBlanks || key.measure.unit() == Unit::SignedCount {
+                    cv.text(r, c, text);
+                } else {
+                    cv.number(r, c, text.parse::<f64>().unwrap_or(*x as f64));
+                }
+            }
+        }
+    }
+}
+
+/// 分 as 万元 with up to six decimals.
+fn wan(fen: i64) -> String {
+    let s = format!("{}.{:06}", fen / 1_000_000, fen % 1_000_000);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn label(style: Style, item: Item, t: Template, with_number: bool) -> String {
+    let text = item.label_in(t);
+    let numbering = if with_number { item.numbering().unwrap_or("") } else { "" };
+    match style {
+        Style::Messy => {
+            let numbering = numbering.replace('（', "(").replace('）', ") ").replace('.', ". ");
+            // Numbering left out of the sub-items whose text alone is unambiguous.
+            let numbering = if item.parent().is_some_and(|p| p != Item::Outcomes) && item != Item::OtherOther {
+                String::new()
+            } else {
+                numbering
+            };
+            let text = text.replace('“', "\"").replace('”', "\"").replace('（', " (").replace('）', ")").replace('，', ", ");
+            let mut s = format!("{numbering}{text}");
+            if s.chars().count() > 12 {
+                let cut: String = s.chars().take(10).collect();
+                let rest: String = s.chars().skip(10).collect();
+                s = format!("{cut}\n{rest}");
+            }
+            s
+        }
+        _ => format!("{numbering}{text}"),
+    }
+}
+
+fn title(unit: &str, year: i32) -> String {
+    format!("{unit}{year}年政府信息公开工作年度报告")
+}
+
+/// Draw table 二 at (r, c); returns the next free row.
+fn draw_proactive(cv: &mut Canvas, pen: &mut Pen, t: Template, r: u32, c: u16) -> u32 {
+    let merge = pen.style != Style::Messy;
+    cv.text(r, c, "二、主动公开政府信息情况");
+    let mut r = r + 1;
+    for caption in xxgk::schema::captions(t) {
+        let items: Vec<Item> =
+            Item::ALL.iter().copied().filter(|i| i.caption() == Some(caption) && i.in_template(t)).collect();
+        let ms = xxgk::schema::measures_of(items[0], t);
+        cv.region(merge, r, c, r, c + ms.len() as u16, caption.label());
+        r += 1;
+        cv.text(r, c, "信息内容");
+        for (j, m) in ms.iter().enumerate() {
+            let mut head = m.label_in(t).to_string();
+            if pen.style == Style::Messy && head.starts_with("本年新") {
+                head = head.replacen("本年新", "本年新\n", 1);
+            }
+            cv.text(r, c + 1 + j as u16, head);
+        }
+        r += 1;
+        for item in items {
+            cv.text(r, c, item.label_in(t));
+            for (j, m) in ms.iter().enumerate() {
+                pen.put(cv, r, c + 1 + j as u16, Key::new(item, *m));
+            }
+            r += 1;
+        }
+    }
+    let _ = Caption::ALL;
+    r + 1
+}
+
+/// Draw table 三 at (r, c); returns the next free row.
+fn draw_applications(cv: &mut Canvas, pen: &mut Pen, t: Template, r: u32, c: u16) -> u32 {
+    let style = pen.style;
+    let merge = style != Style::Messy;
+    let subtotal = style == Style::TextAndBlanks;
+    cv.text(r, c, "三、收到和处理政府信息公开申请情况");
+    let h = r + 1;
+    let lc = c + 3; // first value column
+    let cols = measures(Table::Applications, t);
+    // Value columns, with the optional 小计 after the five organisations.
+    let mut col_of: Vec<(Measure, u16)> = Vec::new();
+    let mut x = lc;
+    for &m in &cols {
+        col_of.push((m, x));
+        x += 1;
+        if subtotal && m == Measure::OtherOrg {
+            x += 1;
+        }
+    }
+    let last = x - 1;
+    cv.region(merge, h, c, h + 2, c + 2, "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）");
+    cv.region(merge, h, lc, h, last, "申请人情况");
+    for &(m, col) in &col_of {
+        let head = match (style, m) {
+            (Style::Messy, Measure::CommercialEnterprise) => "商业企\n业".to_string(),
+            (Style::Messy, Measure::LegalServiceOrg) => "法律/服务/机构".to_string(),
+            (Style::Messy, Measure::SocialWelfareOrg) => "社会公益".to_string(),
+            _ => m.label().to_string(),
+        };
+        if matches!(m, Measure::NaturalPerson | Measure::Total) {
+            cv.region(merge, h + 1, col, h + 2, col, &head);
+        } else {
+            cv.text(h + 2, col, head);
+        }
+    }
+    let org_first = col_of[1].1;
+    cv.region(merge, h + 1, org_first, h + 1, last - 1, "法人或其他组织");
+    if subtotal {
+        cv.text(h + 2, col_of[5].1 + 1, "小计");
+    }
+    let mut r = h + 3;
+    let rows: Vec<Item> = Item::ALL
+        .iter()
+        .copied()
+        .filter(|i| i.table() == Table::Applications && i.in_template(t) && !i.is_heading())
+        .collect();
+    let outcome_first = r + 2;
+    let outcome_last = outcome_first + rows.iter().filter(|i| i.parent().is_some()).count() as u32 - 1;
+    let outcome_rows: Vec<Item> = rows.iter().copied().filter(|i| i.parent().is_some()).collect();
+    let mut group_start: Option<(Item, u32)> = None;
+    for &item in &rows {
+        let is_group = !item.members(t).is_empty();
+        if is_group {
+            group_start = Some((item, r));
+            continue; // drawn beside its members
+        }
+        match item.parent() {
+            None => cv.region(merge, r, c, r, c + 2, &label(style, item, t, true)),
+            Some(Item::Outcomes) => cv.region(merge, r, c + 1, r, c + 2, &label(style, item, t, true)),
+            Some(g) => {
+                if let Some((group, first)) = group_start.filter(|(gi, _)| *gi == g) {
+                    let members = g.members(t).len() as u32;
+                    if r == first {
+                        let text = if style == Style::Messy && g == Item::Other {
+                            label(style, group, t, true).replace("处理", "")
+                        } else {
+                            label(style, group, t, true)
+                        };
+                        cv.region(merge, first, c + 1, first + members - 1, c + 1, &text);
+                    }
+                }
+                cv.text(r, c + 2, label(style, item, t, true));
+            }
+        }
+        for &(m, col) in &col_of {
+            pen.put(cv, r, col, Key::new(item, m));
+        }
+        if subtotal {
+            let orgs: Option<i64> = col_of[1..6].iter().map(|&(m, _)| pen.values.get(&Key::new(item, m)).copied().flatten()).try_fold(0, |a, b| b.map(|b| a + b));
+            if let Some(s) = orgs {
+                cv.text(r, col_of[5].1 + 1, s.to_string());
+            }
+        }
+        r += 1;
+    }
+    let _ = outcome_last;
+    if !outcome_rows.is_empty() {
+        cv.region(merge, outcome_first, c, outcome_first + outcome_rows.len() as u32 - 1 - count_groups(t), c, "三、本年度办理结果");
+    }
+    r + 1
+}
+
+fn count_groups(t: Template) -> u32 {
+    Item::ALL.iter().filter(|i| i.table() == Table::Applications && i.in_template(t) && !i.members(t).is_empty()).count() as u32
+}
+
+/// Draw table 四 at (r, c); returns the next free row.
+fn draw_review(cv: &mut Canvas, pen: &mut Pen, r: u32, c: u16) -> u32 {
+    let merge = pen.style != Style::Messy;
+    cv.text(r, c, "四、政府信息公开行政复议、行政诉讼情况");
+    let h = r + 1;
+    cv.region(merge, h, c, h + 1, c + 4, "行政复议");
+    cv.region(merge, h, c + 5, h, c + 14, "行政诉讼");
+    cv.region(merge, h + 1, c + 5, h + 1, c + 9, "未经复议直接起诉");
+    cv.region(merge, h + 1, c + 10, h + 1, c + 14, "复议后起诉");
+    let ms = [Measure::Upheld, Measure::Corrected, Measure::Other, Measure::Pending, Measure::Total];
+    for (b, block) in [Item::Review, Item::LitigationDirect, Item::LitigationAfterReview].iter().enumerate() {
+        for (j, m) in ms.iter().enumerate() {
+            let col = c + (b * 5 + j) as u16;
+            cv.text(h + 2, col, m.label());
+            pen.put(cv, h + 3, col, Key::new(*block, *m));
+        }
+    }
+    h + 5
+}
+
+/// The note every synthetic sheet carries.
+pub const SYNTHETIC: &str = "注：本表为 xxgk 生成的合成样例数据，并非真实报告 (synthetic sample data, not a real report)";
+
+/// Write one report as a workbook in `style`.
+pub fn write_report(
+    path: &Path,
+    unit: Option<&str>,
+    year: i32,
+    values: &Values,
+    style: Style,
+    seed: u64,
+    synthetic: bool,
+) -> Res<()> {
+    let mut wb = Workbook::new();
+    add_report_sheets(&mut wb, None, unit, year, values, style, seed, synthetic)?;
+    wb.save(path)?;
+    Ok(())
+}
+
+/// Add one report's sheet(s) to a workbook; `sheet` names the single sheet (collection layout).
+#[allow(clippy::too_many_arguments)] // one call site per layout; a struct would only rename them
+pub fn add_report_sheets(
+    wb: &mut Workbook,
+    sheet: Option<&str>,
+    unit: Option<&str>,
+    year: i32,
+    values: &Values,
+    style: Style,
+    seed: u64,
+    synthetic: bool,
+) -> Res<()> {
+    let t = Template::for_year(year);
+    let tokens: &[&str] = match style {
+        Style::TextAndBlanks => &["—", "-", "/", "无", ""],
+        _ => &["", "—"],
+    };
+    let mut pen = Pen { style, values, blank_tokens: tokens, turn: seed as usize };
+    let heading = match unit {
+        Some(u) => title(u, year),
+        None => format!("{year}年政府信息公开工作年度报告"),
+    };
+    if style == Style::ThreeSheets {
+        let (r0, c0) = (2 + (seed % 3) as u32, (seed % 2) as u16);
+        let mut cv = Canvas::default();
+        cv.text(0, 0, &heading);
+        draw_proactive(&mut cv, &mut pen, t, r0, c0);
+        cv.write(wb.add_worksheet().set_name("表二")?)?;
+        let mut cv = Canvas::default();
+        draw_applications(&mut cv, &mut pen, t, r0, c0);
+        cv.write(wb.add_worksheet().set_name("表三")?)?;
+        let mut cv = Canvas::default();
+        let r = draw_review(&mut cv, &mut pen, r0, c0);
+        if synthetic {
+            cv.text(r + 1, c0, SYNTHETIC);
+        }
+        cv.write(wb.add_worksheet().set_name("表四")?)?;
+        return Ok(());
+    }
+    let mut cv = Canvas::default();
+    let c0 = if style == Style::Messy { 1 } else { 0 };
+    let mut r = 0;
+    if sheet.is_none() {
+        cv.region(style != Style::Messy, 0, c0, 0, c0 + 9, &heading);
+        r = 2;
+    }
+    r = draw_proactive(&mut cv, &mut pen, t, r, c0);
+    r = draw_applications(&mut cv, &mut pen, t, r, c0);
+    let r = draw_review(&mut cv, &mut pen, r, c0);
+    if synthetic {
+        cv.text(r + 1, c0, SYNTHETIC);
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet.unwrap_or("Sheet1"))?;
+    cv.write(ws)?;
+    Ok(())
+}
+
+/// A tidy long table of many reports: `division_code,year,table,item,measure,value` with codes.
+pub fn write_tidy(path: &Path, reports: &[(u32, i32, &Values)]) -> Res<()> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("tidy")?;
+    for (c, h) in ["division_code", "year", "table", "item", "measure", "value"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    let mut r = 1;
+    for (code, year, values) in reports {
+        for (key, v) in values.iter() {
+            ws.write_number(r, 0, *code as f64)?;
+            ws.write_number(r, 1, *year as f64)?;
+            ws.write_string(r, 2, key.table.code())?;
+            ws.write_string(r, 3, key.item.code())?;
+            ws.write_string(r, 4, key.measure.code())?;
+            match v {
+                Some(x) if key.measure.unit() == Unit::Money => ws.write_string(r, 5, format!("{}元", yuan(*x)))?,
+                Some(x) => ws.write_number(r, 5, *x as f64)?,
+                None => ws.write_string(r, 5, "—")?,
+            };
+            r += 1;
+        }
+    }
+    wb.add_worksheet().set_name("说明")?.write_string(0, 0, SYNTHETIC)?;
+    wb.save(path)?;
+    Ok(())
+}
+
+/// One expected value per line: `division_code,year,key,value` (value empty when blank).
+pub fn expected_csv(rows: &[(u32, i32, &Values)]) -> String {
+    let mut out = String::from("division_code,year,key,value\n");
+    for (code, year, values) in rows {
+        for (k, v) in values.iter() {
+            out.push_str(&format!("{code},{year},{k},{}\n", v.map(|x| x.to_string()).unwrap_or_default()));
+        }
+    }
+    out
+}
+
+/// The files of the sample prefecture: path (relative to the sample root), unit, year, style.
+pub struct Planned {
+    pub path: PathBuf,
+    pub code: u32,
+    pub name: &'static str,
+    pub year: i32,
+    pub values: Values,
+}
+
+/// Write the synthetic sample prefecture (伊犁州's 11 units, 2019–2023) under `root`, with
+/// `expected.csv` and `manifest.csv`. Returns the number of reports written.
+pub fn write_sample(root: &Path) -> Res<usize> {
+    let mut written: Vec<(u32, i32, Values)> = Vec::new();
+    let mut manifest = String::from("path,unit,year\n");
+    let styles = [Style::Template, Style::ThreeSheets, Style::Messy, Style::TextAndBlanks];
+    let mut carries: BTreeMap<u32, Carry> = BTreeMap::new();
+    for year in 2019..=2023 {
+        let dir = root.join(year.to_string());
+        std::fs::create_dir_all(&dir)?;
+        let mut collection: Vec<(u32, &str, Values)> = Vec::new();
+        let mut tidy: Vec<(u32, Values)> = Vec::new();
+        for (i, &(code, name)) in YILI.iter().enumerate() {
+            let mut rng = Rng::new(u64::from(code) * 10_000 + year as u64);
+            let carry = carries.entry(code).or_default();
+            let clean = consistent(year, &mut rng, carry);
+            let mut values: Values = if (i + year as usize) % 4 == 3 {
+                blank_some_zeros(&clean, &mut rng)
+            } else {
+                clean.iter().map(|(k, v)| (*k, Some(*v))).collect()
+            };
+            // One deliberate inconsistency for the validate example: a total off by one.
+            if code == 654022 && year == 2023 {
+                let k = Key::new(Item::Total, Measure::NaturalPerson);
+                values.insert(k, values[&k].map(|x| x + 1));
+            }
+            let slot = (i + year as usize) % 7;
+            match slot {
+                5 if year >= 2020 => collection.push((code, name, values.clone())),
+                6 if year == 2022 => tidy.push((code, values.clone())),
+                _ => {
+                    let style = styles[(i + year as usize) % styles.len()];
+                    // Two files tell neither unit nor year: the manifest does.
+                    let anonymous = slot == 4 && year == 2021;
+                    let file = if anonymous { format!("报表{:02}.xlsx", i + 1) } else { format!("{name}-{year}.xlsx") };
+                    let path = dir.join(&file);
+                    write_report(&path, (!anonymous).then_some(name), year, &values, style, code as u64, true)?;
+                    if anonymous {
+                        manifest.push_str(&format!("{year}/{file},{code},{year}\n"));
+                    }
+                }
+            }
+            written.push((code, year, values));
+        }
+        if !collection.is_empty() {
+            let mut wb = Workbook::new();
+            for (code, name, values) in &collection {
+                add_report_sheets(&mut wb, Some(name), None, year, values, Style::Template, *code as u64, true)?;
+            }
+            wb.save(dir.join(format!("伊犁州-{year}-汇总.xlsx")))?;
+        }
+        if !tidy.is_empty() {
+            let rows: Vec<(u32, i32, &Values)> = tidy.iter().map(|(c, v)| (*c, year, v)).collect();
+            write_tidy(&dir.join(format!("伊犁州-{year}-长表.xlsx")), &rows)?;
+        }
+    }
+    let rows: Vec<(u32, i32, &Values)> = written.iter().map(|(c, y, v)| (*c, *y, v)).collect();
+    std::fs::write(root.join("expected.csv"), expected_csv(&rows))?;
+    std::fs::write(root.join("manifest.csv"), manifest)?;
+    Ok(written.len())
+}
+
+/// Write the transcribed 新源县 2022 report under `root`.
+pub fn write_real(root: &Path) -> Res<PathBuf> {
+    std::fs::create_dir_all(root)?;
+    let path = root.join("新源县-2022.xlsx");
+    write_report(&path, Some("新源县"), 2022, &xinyuan_2022(), Style::Template, 0, false)?;
+    Ok(path)
+}

@@ -1,0 +1,566 @@
+//! Which layout a workbook has, whose report each part is, and for which year.
+//!
+//! 1. One report per workbook (tables on one sheet or several).
+//! 2. One report per sheet (a collection workbook: two or more sheets with table 三).
+//! 3. A tidy long table (unit, year, item, measure, value).
+//!
+//! The unit and the year come from, in order: the manifest, the title cells, the sheet name
+//! (layout 2), the file name, the folder names. Disagreements are diagnostics.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::grid::{Cell, Grid};
+use super::locate::{locate, Found};
+use super::{CellRef, Diagnostic, DiagnosticKind, Report, TableRead, Value};
+use crate::divisions::{registry, Resolution};
+use crate::error::Location;
+use crate::normalize::{self, label, Context, Label, Lookup, MoneyScale};
+use crate::schema::{cells, Item, Key, Measure, Severity, Table, Template, Unit};
+
+/// Read the grids of one file as reports. `given` is the manifest's (unit, year).
+pub(super) fn reports(
+    path: &Path,
+    grids: &[Grid],
+    given: Option<(&str, Option<i32>)>,
+    loose: &mut Vec<Diagnostic>,
+) -> Vec<Report> {
+    let mut out = Vec::new();
+    let mut found: Vec<(usize, Found)> = Vec::new();
+    for (i, grid) in grids.iter().enumerate() {
+        if let Some(reports) = tidy(path, grid, loose) {
+            out.extend(reports);
+        } else {
+            found.push((i, locate(grid)));
+        }
+    }
+    let with_tables: Vec<&(usize, Found)> = found.iter().filter(|(_, f)| !f.tables.is_empty()).collect();
+    if with_tables.is_empty() {
+        if out.is_empty() {
+            let names: Vec<&str> = grids.iter().map(Grid::name).collect();
+            loose.push(Diagnostic {
+                severity: Severity::Error,
+                kind: DiagnosticKind::NoTable,
+                location: Location::file(path),
+                message: format!("no table of the national format found (sheets: {})", names.join(", ")),
+            });
+            // Numbers the sheets did hold are reported by their cells via the table notes.
+        }
+        return out;
+    }
+    let per_sheet =
+        with_tables.iter().filter(|(_, f)| f.tables.iter().any(|t| t.0 == Table::Applications)).count() >= 2;
+    let sheet_names: Vec<String> = grids.iter().map(|g| g.name().to_string()).collect();
+    if per_sheet {
+        for (i, f) in &with_tables {
+            let parts = [(*i, f)];
+            let sheet = Some(grids[*i].name());
+            if let Some(r) = assemble(path, &sheet_names, &parts, sheet, given, loose) {
+                out.push(r);
+            }
+        }
+    } else {
+        let parts: Vec<(usize, &Found)> = with_tables.iter().map(|(i, f)| (*i, f)).collect();
+        if let Some(r) = assemble(path, &sheet_names, &parts, None, given, loose) {
+            out.push(r);
+        }
+    }
+    // Sheets without tables are worth a word only when they hold numbers.
+    for (i, f) in &found {
+        if f.tables.is_empty() && grids[*i].sorted().iter().any(|(_, c)| matches!(c, Cell::Number(_))) {
+            loose.push(Diagnostic {
+                severity: Severity::Warning,
+                kind: DiagnosticKind::NoTable,
+                location: Location::file(path).with_sheet(grids[*i].name()),
+                message: "the sheet holds numbers but no table of the national format".into(),
+            });
+        }
+    }
+    out
+}
+
+/// The folder names above a file, nearest first.
+fn folders(path: &Path) -> Vec<String> {
+    path.parent()
+        .map(|p| p.iter().rev().filter_map(|s| s.to_str()).take(4).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// A year named in a text: four digits 1990–2100, preferring one followed by 年.
+fn year_in(text: &str) -> Option<i32> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut any = None;
+    let mut i = 0;
+    while i + 4 <= chars.len() {
+        let window = &chars[i..i + 4];
+        let before = i > 0 && chars[i - 1].is_ascii_digit();
+        let after = chars.get(i + 4).is_some_and(|c| c.is_ascii_digit());
+        if window.iter().all(char::is_ascii_digit) && !before && !after {
+            let y: i32 = window.iter().collect::<String>().parse().unwrap_or(0);
+            if (1990..=2100).contains(&y) {
+                if chars.get(i + 4) == Some(&'年') {
+                    return Some(y);
+                }
+                any = any.or(Some(y));
+            }
+            i += 4;
+        } else {
+            i += 1;
+        }
+    }
+    any
+}
+
+struct Sources<'a> {
+    /// (what, text) in priority order.
+    texts: Vec<(&'static str, String)>,
+    given: Option<(&'a str, Option<i32>)>,
+}
+
+fn assemble(
+    path: &Path,
+    sheet_names: &[String],
+    parts: &[(usize, &Found)],
+    sheet: Option<&str>,
+    given: Option<(&str, Option<i32>)>,
+    loose: &mut Vec<Diagnostic>,
+) -> Option<Report> {
+    let file_at = || match sheet {
+        Some(s) => Location::file(path).with_sheet(s),
+        None => Location::file(path),
+    };
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut sources = Sources { texts: Vec::new(), given };
+    for (_, f) in parts {
+        for t in &f.titles {
+            sources.texts.push(("title", t.clone()));
+        }
+    }
+    match sheet {
+        Some(s) => sources.texts.push(("sheet name", s.to_string())),
+        None => {
+            for (i, _) in parts {
+                sources.texts.push(("sheet name", sheet_names[*i].clone()));
+            }
+        }
+    }
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+    sources.texts.push(("file name", stem));
+    for f in folders(path) {
+        sources.texts.push(("folder", f));
+    }
+    let hints: Vec<&str> = sources.texts.iter().map(|(_, t)| t.as_str()).collect();
+
+    // Unit.
+    let mut unit: Option<(u32, &str)> = None;
+    let mut conflicts = Vec::new();
+    if let Some((u, _)) = sources.given.filter(|(u, _)| !u.is_empty()) {
+        match registry().resolve(u, &hints) {
+            Resolution::Found(code) => unit = Some((code, "manifest")),
+            other => diagnostics.push(unit_problem(file_at(), &format!("manifest unit {u:?}"), &other)),
+        }
+    }
+    for (what, text) in &sources.texts {
+        match registry().find_in(text, &hints) {
+            Resolution::Found(code) => match unit {
+                None => unit = Some((code, what)),
+                Some((c, by)) if !related(c, code) && *what != "folder" => {
+                    conflicts.push(format!("the {what} {text:?} names {} but the {by} gives {}", name(code), name(c)));
+                }
+                _ => {}
+            },
+            Resolution::Ambiguous(codes) if unit.is_none() && *what != "folder" => {
+                diagnostics.push(unit_problem(file_at(), &format!("the {what} {text:?}"), &Resolution::Ambiguous(codes)));
+            }
+            _ => {}
+        }
+    }
+    // Year.
+    let mut year: Option<(i32, &str)> = sources.given.and_then(|(_, y)| y).map(|y| (y, "manifest"));
+    for (what, text) in &sources.texts {
+        if let Some(y) = year_in(text) {
+            match year {
+                None => year = Some((y, what)),
+                Some((have, by)) if have != y && *what != "folder" => {
+                    conflicts.push(format!("the {what} {text:?} says {y} but the {by} gives {have}"));
+                }
+                _ => {}
+            }
+        }
+    }
+    for c in conflicts {
+        diagnostics.push(Diagnostic {
+            severity: Severity::Warning,
+            kind: DiagnosticKind::Conflict,
+            location: file_at(),
+            message: c,
+        });
+    }
+    let (Some((code, _)), Some((year, _))) = (unit, year) else {
+        let mut missing = Vec::new();
+        if unit.is_none() {
+            missing.push("unit");
+        }
+        if year.is_none() {
+            missing.push("year");
+        }
+        let kind = if unit.is_none() { DiagnosticKind::Unit } else { DiagnosticKind::Year };
+        let values: usize = parts.iter().map(|(_, f)| f.values.len()).sum();
+        loose.append(&mut diagnostics);
+        loose.push(Diagnostic {
+            severity: Severity::Error,
+            kind,
+            location: file_at(),
+            message: format!(
+                "cannot tell the {} of this report (not in the title, sheet, file or folder names); its {values} values are not loaded — name it in a manifest",
+                missing.join(" or ")
+            ),
+        });
+        return None;
+    };
+    let template = Template::for_year(year);
+    let mut report = Report {
+        division_code: code,
+        division_name: name(code),
+        year,
+        template,
+        tables: Vec::new(),
+        source: path.to_path_buf(),
+        sheets: sheet_names.to_vec(),
+        values: Vec::new(),
+        diagnostics,
+    };
+    for (sheet_index, f) in parts {
+        let sheet_index = *sheet_index as u16;
+        let sheet_name = &sheet_names[sheet_index as usize];
+        let at = |cell: Option<(u32, u32)>| {
+            let loc = Location::file(path).with_sheet(sheet_name.clone());
+            match cell {
+                Some((r, c)) => loc.with_cell(r, c),
+                None => loc,
+            }
+        };
+        for note in &f.notes {
+            report.diagnostics.push(Diagnostic {
+                severity: note.severity,
+                kind: note.kind,
+                location: at(note.cell),
+                message: note.message.clone(),
+            });
+        }
+        for &(table, detected, (row, col)) in &f.tables {
+            let cell = CellRef { sheet: sheet_index, row, col };
+            if report.tables.iter().any(|t| t.table == table) {
+                continue;
+            }
+            let shown = detected.unwrap_or(template);
+            if shown != template {
+                report.diagnostics.push(Diagnostic {
+                    severity: Severity::Warning,
+                    kind: DiagnosticKind::Conflict,
+                    location: at(Some((row, col))),
+                    message: format!(
+                        "{} is laid out in the {shown} format in a {year} report (the {template} format's year)",
+                        table.label()
+                    ),
+                });
+            }
+            report.tables.push(TableRead { table, template: shown, cell });
+        }
+        for v in &f.values {
+            if report.values.iter().any(|x| x.key == v.key) {
+                report.diagnostics.push(Diagnostic {
+                    severity: Severity::Warning,
+                    kind: DiagnosticKind::DuplicateCell,
+                    location: at(Some(v.cell)),
+                    message: format!("{} was already read from another sheet; this one is ignored", v.key),
+                });
+                continue;
+            }
+            report.values.push(Value {
+                key: v.key,
+                value: v.value,
+                cell: Some(CellRef { sheet: sheet_index, row: v.cell.0, col: v.cell.1 }),
+                note: v.note.clone(),
+            });
+        }
+    }
+    finish(&mut report);
+    Some(report)
+}
+
+/// Whether one unit contains the other (a county and its prefecture name the same report).
+fn related(a: u32, b: u32) -> bool {
+    let reg = registry();
+    let above = |x: u32, y: u32| {
+        [crate::divisions::Level::Prefecture, crate::divisions::Level::Province].iter().any(|&l| reg.ancestor(x, l) == Some(y))
+    };
+    a == b || above(a, b) || above(b, a)
+}
+
+fn name(code: u32) -> String {
+    registry().get(code).map_or_else(|| code.to_string(), |d| d.name.clone())
+}
+
+fn unit_problem(location: Location, what: &str, r: &Resolution) -> Diagnostic {
+    let message = match r {
+        Resolution::Ambiguous(codes) => {
+            let names: Vec<String> = codes
+                .iter()
+                .map(|&c| {
+                    let parent = registry().get(c).and_then(|d| d.parent).map(name).unwrap_or_default();
+                    format!("{c} {}{}", parent, name(c))
+                })
+                .collect();
+            format!("{what} names several units: {}", names.join(", "))
+        }
+        _ => format!("{what} names no known division"),
+    };
+    Diagnostic { severity: Severity::Warning, kind: DiagnosticKind::Unit, location, message }
+}
+
+/// The per-report checks every layout shares: blanks, negatives, missing rows and tables.
+fn finish(report: &mut Report) {
+    let mut notes = Vec::new();
+    for v in &report.values {
+        let at = report.location(v.cell);
+        match v.value {
+            None => notes.push(Diagnostic {
+                severity: Severity::Info,
+                kind: DiagnosticKind::Blank,
+                location: at,
+                message: format!("{} is blank (kept blank, not 0)", v.key),
+            }),
+            Some(x) if x < 0 && v.key.measure.unit() != Unit::SignedCount => notes.push(Diagnostic {
+                severity: Severity::Error,
+                kind: DiagnosticKind::Negative,
+                location: at,
+                message: format!("{} is {x}: a count cannot be negative", v.key),
+            }),
+            _ => {}
+        }
+    }
+    for &table in Table::ALL {
+        let Some(read) = report.tables.iter().find(|t| t.table == table) else {
+            notes.push(Diagnostic {
+                severity: Severity::Warning,
+                kind: DiagnosticKind::NoTable,
+                location: Location::file(&report.source),
+                message: format!("{} not found", table.label()),
+            });
+            continue;
+        };
+        let missing: Vec<String> = cells(read.template)
+            .iter()
+            .filter(|k| k.table == table && !report.values.iter().any(|v| v.key == **k))
+            .map(|k| format!("{}.{}", k.item, k.measure))
+            .collect();
+        if !missing.is_empty() {
+            let shown: Vec<&str> = missing.iter().take(8).map(String::as_str).collect();
+            let more = if missing.len() > 8 { format!(" and {} more", missing.len() - 8) } else { String::new() };
+            notes.push(Diagnostic {
+                severity: Severity::Warning,
+                kind: DiagnosticKind::NoTable,
+                location: report.location(Some(read.cell)),
+                message: format!(
+                    "{} lacks {} cells of the {} format (absent, not 0): {}{more}",
+                    table.label(),
+                    missing.len(),
+                    read.template,
+                    shown.join(", ")
+                ),
+            });
+        }
+    }
+    report.diagnostics.extend(notes);
+}
+
+// ───────────────────────────── tidy tables ─────────────────────────────
+
+const UNIT_HEADERS: &[&str] = &["unit", "division_code", "division", "division_name", "单位", "地区", "区划代码", "行政区划代码", "名称", "单位名称"];
+const YEAR_HEADERS: &[&str] = &["year", "年度", "年份"];
+const ITEM_HEADERS: &[&str] = &["item", "key", "项目", "行"];
+const MEASURE_HEADERS: &[&str] = &["measure", "列", "栏目", "申请人"];
+const VALUE_HEADERS: &[&str] = &["value", "数值", "值", "数量"];
+const TABLE_HEADERS: &[&str] = &["table", "表"];
+
+/// A tidy long table: the first row names the columns. `None` when the grid is not one.
+fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Report>> {
+    let cells = grid.sorted();
+    let first_row = cells.first()?.0.0;
+    let header: Vec<(u32, String)> = cells
+        .iter()
+        .take_while(|(p, _)| p.0 == first_row)
+        .filter_map(|(p, c)| match c {
+            Cell::Text(t) => Some((p.1, t.trim().to_lowercase())),
+            _ => None,
+        })
+        .collect();
+    let find = |names: &[&str]| header.iter().find(|(_, h)| names.contains(&h.as_str())).map(|(c, _)| *c);
+    let (unit_c, year_c, item_c, value_c) =
+        (find(UNIT_HEADERS)?, find(YEAR_HEADERS)?, find(ITEM_HEADERS)?, find(VALUE_HEADERS)?);
+    let measure_c = find(MEASURE_HEADERS);
+    let table_c = find(TABLE_HEADERS);
+    let sheet = grid.name().to_string();
+    let at = |r: u32, c: u32| Location::file(path).with_sheet(sheet.clone()).with_cell(r, c);
+    let text = |r: u32, c: u32| -> String {
+        match grid.get(r, c) {
+            Some(Cell::Text(t)) => t.trim().to_string(),
+            Some(Cell::Number(f)) => format!("{f}"),
+            Some(Cell::Other(s)) => s.clone(),
+            None => String::new(),
+        }
+    };
+    let mut groups: BTreeMap<(u32, i32), Report> = BTreeMap::new();
+    let last_row = cells.last().map_or(first_row, |c| c.0.0);
+    let mut problems = Vec::new();
+    for r in first_row + 1..=last_row {
+        let (u, y, it) = (text(r, unit_c), text(r, year_c), text(r, item_c));
+        if u.is_empty() && y.is_empty() && it.is_empty() {
+            continue;
+        }
+        let bad = |c: u32, message: String| Diagnostic {
+            severity: Severity::Error,
+            kind: DiagnosticKind::UnknownLabel,
+            location: at(r, c),
+            message,
+        };
+        let code = match registry().resolve(u.trim_end_matches(".0"), &[]) {
+            Resolution::Found(c) => c,
+            other => {
+                problems.push(unit_problem(at(r, unit_c), &format!("unit {u:?}"), &other));
+                continue;
+            }
+        };
+        let Some(year) = u32::try_from(year_in(&y).unwrap_or(0)).ok().filter(|y| *y >= 1990).map(|y| y as i32) else {
+            problems.push(Diagnostic {
+                severity: Severity::Error,
+                kind: DiagnosticKind::Year,
+                location: at(r, year_c),
+                message: format!("{y:?} is not a year"),
+            });
+            continue;
+        };
+        let table_hint: Option<Table> = table_c.and_then(|c| text(r, c).parse().ok());
+        let Some(key) = tidy_key(&it, measure_c.map(|c| text(r, c)).as_deref(), table_hint) else {
+            problems.push(bad(item_c, format!("{it:?} is no item of the national format, or its measure is missing")));
+            continue;
+        };
+        let scale = MoneyScale::Yuan;
+        let parsed = match grid.get(r, value_c) {
+            None => Ok(normalize::Parsed { value: None, note: None }),
+            Some(Cell::Number(f)) => normalize::value(&format!("{f}"), key.measure.unit(), scale),
+            Some(Cell::Text(t)) => normalize::value(t, key.measure.unit(), scale),
+            Some(Cell::Other(s)) => normalize::value(s, key.measure.unit(), scale),
+        };
+        let report = groups.entry((code, year)).or_insert_with(|| Report {
+            division_code: code,
+            division_name: name(code),
+            year,
+            template: Template::for_year(year),
+            tables: Vec::new(),
+            source: path.to_path_buf(),
+            sheets: vec![sheet.clone()],
+            values: Vec::new(),
+            diagnostics: Vec::new(),
+        });
+        match parsed {
+            Ok(p) if !report.values.iter().any(|v| v.key == key) => report.values.push(Value {
+                key,
+                value: p.value,
+                cell: Some(CellRef { sheet: 0, row: r, col: value_c }),
+                note: p.note,
+            }),
+            Ok(_) => report.diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                kind: DiagnosticKind::DuplicateCell,
+                location: at(r, value_c),
+                message: format!("{key} given twice for {} {year}; this row is ignored", report.division_name),
+            }),
+            Err(e) => report.diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                kind: DiagnosticKind::BadValue,
+                location: at(r, value_c),
+                message: format!("{e} (for {key})"),
+            }),
+        }
+    }
+    loose.extend(problems);
+    let mut out: Vec<Report> = groups.into_values().collect();
+    for report in &mut out {
+        for &table in Table::ALL {
+            let keys: Vec<Key> = report.values.iter().filter(|v| v.key.table == table).map(|v| v.key).collect();
+            if keys.is_empty() {
+                continue;
+            }
+            let template = if keys.iter().any(|k| k.item.parent() == Some(Item::Other))
+                || keys.iter().any(|k| matches!(k.measure, Measure::Issued | Measure::Repealed | Measure::InForce))
+            {
+                Template::V2021
+            } else if keys.iter().any(|k| {
+                matches!(k.measure, Measure::Made | Measure::Disclosed | Measure::PrevItems | Measure::ItemsChange)
+            }) || (table == Table::Applications && keys.iter().any(|k| k.item == Item::Other))
+            {
+                Template::V2019
+            } else {
+                report.template
+            };
+            report.tables.push(TableRead { table, template, cell: CellRef { sheet: 0, row: first_row, col: 0 } });
+        }
+        finish(report);
+    }
+    Some(out)
+}
+
+/// An item cell of a tidy table (a code, a `table.item.measure` key, or a label) and its measure.
+fn tidy_key(item: &str, measure: Option<&str>, table: Option<Table>) -> Option<Key> {
+    if let Ok(key) = item.parse::<Key>() {
+        return Some(key);
+    }
+    let measure = measure?;
+    let item: Item = match item.parse::<Item>() {
+        Ok(i) => i,
+        Err(_) => {
+            let tables: Vec<Table> = table.map_or(Table::ALL.to_vec(), |t| vec![t]);
+            let hits: Vec<Item> = tables
+                .iter()
+                .filter_map(|&t| {
+                    let ctx = if t == Table::ReviewLitigation {
+                        Context::Column { table: t }
+                    } else {
+                        Context::Row { table: t, group: None }
+                    };
+                    match label(item, ctx) {
+                        Lookup::Found(Label::Item(i)) => Some(i),
+                        _ => None,
+                    }
+                })
+                .collect();
+            match hits.as_slice() {
+                [i] => *i,
+                _ => return None,
+            }
+        }
+    };
+    let m: Measure = match measure.parse::<Measure>() {
+        Ok(m) => m,
+        Err(_) => match label(measure, Context::Column { table: item.table() }) {
+            Lookup::Found(Label::Measure(m)) => m,
+            _ => return None,
+        },
+    };
+    Some(Key::new(item, m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_in_names() {
+        assert_eq!(year_in("新源县2022年政府信息公开工作年度报告"), Some(2022));
+        assert_eq!(year_in("新源县-2022"), Some(2022));
+        assert_eq!(year_in("654025"), None);
+        assert_eq!(year_in("2019-2020年对比，2020年报告"), Some(2020));
+    }
+}

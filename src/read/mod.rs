@@ -1,0 +1,615 @@
+//! Spreadsheets → [`Report`]s: the only module that touches calamine.
+//!
+//! Reading a folder never stops at a bad file: each file yields its reports and its
+//! [`Diagnostic`]s. Tables are found by their labels, never by cell addresses; see
+//! [`ReadOptions`] for the knobs and [`Batch`] for what comes back.
+//!
+//! A sheet as the national template lays it out, and as the reader finds it whatever the
+//! position, merges and wording:
+//!
+//! ```text
+//!  ┌────────────────────────┬──────────────────────── 申请人情况 ───────────────────────┐
+//!  │                        │ 自然人 │ ─────────── 法人或其他组织 ──────────── │ 总计 │
+//!  │                        │        │ 商业企业 科研机构 社会公益组织 法律服务机构 其他 │      │
+//!  ├────────────────────────┼────────┼──────────────────────────────────────────┼──────┤
+//!  │ 一、本年新收…           │   3    │   0       0        0          2        ·  │  5   │
+//!  │ 三、  │（一）予以公开    │   3    │ …                                         │  4   │
+//!  │ 本年  │（三）│1.属于国家秘密 │ …                                                  │
+//!  │ 度办  │不予  │2.其他法律…    │ …   (merged group cells, any row or column)        │
+//!  │ 理结果│公开  │…             │                                                    │
+//! ```
+//!
+//! ```
+//! use xxgk::read::ReadOptions;
+//! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real");
+//! let batch = ReadOptions::new().from_dir(dir)?;
+//! let report = &batch.reports[0];
+//! assert_eq!((report.division_code, report.year), (654025, 2022));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod grid;
+mod layout;
+mod locate;
+mod open;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+pub use self::grid::{Cell, Grid, Merge};
+use crate::error::{Error, ErrorKind, Location, Result};
+use crate::schema::{Key, Severity, Table, Template};
+
+/// The file extensions the reader opens.
+pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods"];
+
+/// A value's place: sheet (an index into [`Report::sheets`]) and 0-based cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct CellRef {
+    /// Index into the report's sheet names.
+    pub sheet: u16,
+    /// 0-based row.
+    pub row: u32,
+    /// 0-based column.
+    pub col: u32,
+}
+
+/// One published number (or blank) of a report.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Value {
+    /// The cell of the national schema.
+    pub key: Key,
+    /// The number (counts in 件, money in 分); `None` is blank, never the same as 0.
+    pub value: Option<i64>,
+    /// Where it was read; `None` for values from a tidy table row without a cell address.
+    pub cell: Option<CellRef>,
+    /// An annotation written beside the number (`22（其中修订16件）`).
+    pub note: Option<String>,
+}
+
+/// A table found in a report.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TableRead {
+    /// Which table.
+    pub table: Table,
+    /// The template its labels show (real reports mix them).
+    pub template: Template,
+    /// Where it starts: its first header cell.
+    pub cell: CellRef,
+}
+
+/// One unit's annual report, as read.
+///
+/// ```
+/// use xxgk::read::ReadOptions;
+/// use xxgk::schema::{Item, Key, Measure};
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real/新源县-2022.xlsx");
+/// let batch = ReadOptions::new().from_path(path)?;
+/// let report = &batch.reports[0];
+/// let granted = report.get(Key::new(Item::Granted, Measure::Total)).and_then(|v| v.value);
+/// assert_eq!(granted, Some(4));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    /// GB/T 2260 code of the reporting unit.
+    pub division_code: u32,
+    /// The unit's official name.
+    pub division_name: String,
+    /// The report year.
+    pub year: i32,
+    /// The template of the report year (2019 format for 2019–2020, 2021 format after).
+    pub template: Template,
+    /// The tables found, each with the template its labels show.
+    pub tables: Vec<TableRead>,
+    /// The file read.
+    pub source: PathBuf,
+    /// Sheet names, indexed by [`CellRef::sheet`].
+    pub sheets: Vec<String>,
+    /// Every number (and blank) placed in the schema, in reading order.
+    pub values: Vec<Value>,
+    /// What the reader noticed about this report.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// The value read for `key`, if the report has that cell.
+    pub fn get(&self, key: Key) -> Option<&Value> {
+        self.values.iter().find(|v| v.key == key)
+    }
+
+    /// The template `table` was read in (the report's own when the table is missing).
+    ///
+    /// ```
+    /// # use xxgk::read::ReadOptions;
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real/新源县-2022.xlsx");
+    /// # let report = &ReadOptions::new().from_path(path)?.reports[0];
+    /// use xxgk::schema::{Table, Template};
+    /// assert_eq!(report.template_of(Table::Applications), Template::V2021);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn template_of(&self, table: Table) -> Template {
+        self.tables.iter().find(|t| t.table == table).map_or(self.template, |t| t.template)
+    }
+
+    /// The location of a value's cell: file, sheet, cell.
+    pub fn location(&self, cell: Option<CellRef>) -> Location {
+        let loc = Location::file(&self.source);
+        match cell {
+            Some(c) => {
+                let loc = match self.sheets.get(c.sheet as usize) {
+                    Some(name) => loc.with_sheet(name.clone()),
+                    None => loc,
+                };
+                loc.with_cell(c.row, c.col)
+            }
+            None => loc,
+        }
+    }
+}
+
+/// What a diagnostic is about; its [`code`](DiagnosticKind::code) is stable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DiagnosticKind {
+    /// The file could not be opened or parsed (corrupt, truncated, not a workbook, encrypted).
+    Unreadable,
+    /// A resource limit refused the file or sheet.
+    Limit,
+    /// No table of the national format was found.
+    NoTable,
+    /// A row or column label with numbers that is no label of the national format.
+    UnknownLabel,
+    /// A label the context does not decide (`其他` without its group).
+    AmbiguousLabel,
+    /// A cell in a table that is not a number.
+    BadValue,
+    /// A blank cell in a table (kept blank, not 0).
+    Blank,
+    /// A negative count.
+    Negative,
+    /// An extra subtotal column or row that does not match its parts.
+    Subtotal,
+    /// The unit could not be told, or named no known division.
+    Unit,
+    /// The year could not be told.
+    Year,
+    /// Sources disagree (manifest, title, file name), or a table's template differs from the year's.
+    Conflict,
+    /// The same unit and year were read twice; both are kept.
+    Duplicate,
+    /// The same cell of the schema was found twice in one report; the first is kept.
+    DuplicateCell,
+}
+
+impl DiagnosticKind {
+    /// The snake_case code.
+    ///
+    /// ```
+    /// assert_eq!(xxgk::read::DiagnosticKind::BadValue.code(), "bad_value");
+    /// ```
+    pub const fn code(self) -> &'static str {
+        match self {
+            DiagnosticKind::Unreadable => "unreadable",
+            DiagnosticKind::Limit => "limit",
+            DiagnosticKind::NoTable => "no_table",
+            DiagnosticKind::UnknownLabel => "unknown_label",
+            DiagnosticKind::AmbiguousLabel => "ambiguous_label",
+            DiagnosticKind::BadValue => "bad_value",
+            DiagnosticKind::Blank => "blank",
+            DiagnosticKind::Negative => "negative",
+            DiagnosticKind::Subtotal => "subtotal",
+            DiagnosticKind::Unit => "unit",
+            DiagnosticKind::Year => "year",
+            DiagnosticKind::Conflict => "conflict",
+            DiagnosticKind::Duplicate => "duplicate",
+            DiagnosticKind::DuplicateCell => "duplicate_cell",
+        }
+    }
+}
+
+/// Something the reader noticed: where, how serious, what.
+///
+/// ```
+/// use xxgk::read::{Diagnostic, DiagnosticKind};
+/// use xxgk::schema::Severity;
+/// use xxgk::Location;
+/// let d = Diagnostic {
+///     severity: Severity::Error,
+///     kind: DiagnosticKind::BadValue,
+///     location: Location::file("a.xlsx").with_sheet("表三").with_cell(6, 2),
+///     message: "cannot read \"约30\" as a number: not a number".into(),
+/// };
+/// assert_eq!(d.to_string(), "error: a.xlsx!表三!C7: cannot read \"约30\" as a number: not a number [bad_value]");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    /// How serious.
+    pub severity: Severity,
+    /// What about.
+    pub kind: DiagnosticKind,
+    /// File, sheet and cell where they apply.
+    pub location: Location,
+    /// What, in words.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {} [{}]", self.severity, self.location, self.message, self.kind.code())
+    }
+}
+
+/// What a read returns: the reports, and the diagnostics that belong to no report (files that
+/// could not be read, sheets without tables, reports refused in strict mode).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Batch {
+    /// The reports, ordered by file path, then position in the file.
+    pub reports: Vec<Report>,
+    /// Diagnostics not attached to a report.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many files were looked at.
+    pub files: usize,
+}
+
+impl Batch {
+    /// Every diagnostic: the batch's own, then each report's.
+    ///
+    /// ```
+    /// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real");
+    /// let batch = xxgk::read::ReadOptions::new().from_dir(dir)?;
+    /// assert!(batch.all_diagnostics().count() >= batch.diagnostics.len());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn all_diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().chain(self.reports.iter().flat_map(|r| r.diagnostics.iter()))
+    }
+}
+
+/// A manifest entry: the unit and year of one file, given by the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ManifestEntry {
+    unit: String,
+    year: Option<i32>,
+}
+
+/// A progress callback: called with (files done, files in all) after each file.
+pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
+
+/// How to read: a builder (csv's style). Setters take `&mut self`; `from_path` and `from_dir`
+/// take `&self`, so one configured builder serves any number of files and threads.
+///
+/// ```
+/// use xxgk::read::ReadOptions;
+/// let batch = ReadOptions::new()
+///     .strict(false)
+///     .threads(2)
+///     .max_file_size(20 << 20)
+///     .from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample"))?;
+/// assert!(!batch.reports.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct ReadOptions {
+    strict: bool,
+    manifest: HashMap<PathBuf, ManifestEntry>,
+    threads: usize,
+    max_file_size: u64,
+    max_cells: u64,
+    progress: Option<Progress>,
+}
+
+impl fmt::Debug for ReadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("strict", &self.strict)
+            .field("manifest_entries", &self.manifest.len())
+            .field("threads", &self.threads)
+            .field("max_file_size", &self.max_file_size)
+            .field("max_cells", &self.max_cells)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ReadOptions {
+    fn default() -> ReadOptions {
+        ReadOptions {
+            strict: false,
+            manifest: HashMap::new(),
+            threads: 0,
+            max_file_size: 64 << 20,
+            max_cells: 2_000_000,
+            progress: None,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// The defaults: not strict, no manifest, all cores, 64 MiB per file, 2,000,000 cells per
+    /// sheet, no progress callback.
+    pub fn new() -> ReadOptions {
+        ReadOptions::default()
+    }
+
+    /// Strict mode (default `false`): warnings count as errors, and a report with any error
+    /// is refused (its diagnostics move to the batch) instead of loaded with the bad cells
+    /// left out.
+    pub fn strict(&mut self, yes: bool) -> &mut ReadOptions {
+        self.strict = yes;
+        self
+    }
+
+    /// Load a manifest (default none): a CSV with the header `path,unit,year` giving the unit
+    /// (a six-digit code or a name) and year of files the reader cannot tell by itself. Paths
+    /// are relative to the manifest's folder. The manifest wins over titles and file names.
+    ///
+    /// ```
+    /// let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample/manifest.csv");
+    /// let batch = xxgk::read::ReadOptions::new().manifest(manifest)?
+    ///     .from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample"))?;
+    /// assert!(batch.reports.iter().all(|r| r.year >= 2019));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn manifest(&mut self, path: impl AsRef<Path>) -> Result<&mut ReadOptions> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| Error::new(ErrorKind::Io { location: Location::file(path), source }))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let bad = |line: usize, message: String| Error::new(ErrorKind::Manifest { path: path.to_path_buf(), line, message });
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+        let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+        let col = |name: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}') == name);
+        let (Some(pc), Some(uc), Some(yc)) = (col("path"), col("unit"), col("year")) else {
+            return Err(bad(1, "the header must be `path,unit,year`".into()));
+        };
+        for record in reader.records() {
+            let record = record.map_err(|e| bad(e.position().map_or(0, |p| p.line() as usize), e.to_string()))?;
+            let line = record.position().map_or(0, |p| p.line() as usize);
+            let field = |i: usize| record.get(i).unwrap_or("");
+            if field(pc).is_empty() {
+                return Err(bad(line, "empty path".into()));
+            }
+            let year = match field(yc) {
+                "" => None,
+                y => Some(y.parse().ok().filter(|y| (1990..=2100).contains(y)).ok_or_else(|| bad(line, format!("bad year {y:?}")))?),
+            };
+            let file = normal_path(&base.join(field(pc)));
+            self.manifest.insert(file, ManifestEntry { unit: field(uc).to_string(), year });
+        }
+        Ok(self)
+    }
+
+    /// Worker threads for [`from_dir`](ReadOptions::from_dir) (default 0: one per core). The
+    /// output order never depends on it.
+    pub fn threads(&mut self, n: usize) -> &mut ReadOptions {
+        self.threads = n;
+        self
+    }
+
+    /// The largest file read, in bytes (default 64 MiB); also bounds the uncompressed size of
+    /// each part of a zipped workbook, at 8 times this.
+    pub fn max_file_size(&mut self, bytes: u64) -> &mut ReadOptions {
+        self.max_file_size = bytes;
+        self
+    }
+
+    /// The most cells read from one sheet (default 2,000,000); a larger sheet is refused with a
+    /// diagnostic before it is materialised.
+    pub fn max_cells(&mut self, cells: u64) -> &mut ReadOptions {
+        self.max_cells = cells;
+        self
+    }
+
+    /// Call `f(done, total)` after each file (default none): for a progress bar.
+    pub fn progress(&mut self, f: impl Fn(usize, usize) + Send + Sync + 'static) -> &mut ReadOptions {
+        self.progress = Some(Arc::new(f));
+        self
+    }
+
+    /// Read one file, or every workbook under a folder.
+    ///
+    /// An error only when `path` itself cannot be read; every problem inside a file is a
+    /// diagnostic.
+    pub fn from_path(&self, path: impl AsRef<Path>) -> Result<Batch> {
+        let path = path.as_ref();
+        let meta = std::fs::metadata(path)
+            .map_err(|source| Error::new(ErrorKind::Io { location: Location::file(path), source }))?;
+        if meta.is_dir() { self.from_dir(path) } else { Ok(self.read_files(vec![path.to_path_buf()])) }
+    }
+
+    /// Read every workbook (by extension: xlsx, xlsm, xlsb, xls, ods) under `dir`, recursively,
+    /// in parallel. Reports come in path order whatever the thread count.
+    pub fn from_dir(&self, dir: impl AsRef<Path>) -> Result<Batch> {
+        let dir = dir.as_ref();
+        let mut files = Vec::new();
+        walk(dir, &mut files).map_err(|source| Error::new(ErrorKind::Io { location: Location::file(dir), source }))?;
+        files.sort();
+        Ok(self.read_files(files))
+    }
+
+    /// Read these files (in parallel); the batch keeps their order.
+    pub fn from_paths(&self, paths: &[PathBuf]) -> Batch {
+        self.read_files(paths.to_vec())
+    }
+
+    fn read_files(&self, files: Vec<PathBuf>) -> Batch {
+        let total = files.len();
+        let done = AtomicUsize::new(0);
+        let work = || -> Vec<(Vec<Report>, Vec<Diagnostic>)> {
+            files
+                .par_iter()
+                .map(|f| {
+                    let out = self.read_file(f);
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if let Some(p) = &self.progress {
+                        p(n, total);
+                    }
+                    out
+                })
+                .collect()
+        };
+        let results = match rayon::ThreadPoolBuilder::new().num_threads(self.threads).build() {
+            Ok(pool) if self.threads > 0 => pool.install(work),
+            _ => work(),
+        };
+        let mut batch = Batch { files: total, ..Batch::default() };
+        for (reports, diagnostics) in results {
+            batch.reports.extend(reports);
+            batch.diagnostics.extend(diagnostics);
+        }
+        flag_duplicates(&mut batch);
+        batch
+    }
+
+    /// One file: its reports, and its diagnostics that belong to no report.
+    fn read_file(&self, path: &Path) -> (Vec<Report>, Vec<Diagnostic>) {
+        let mut loose = Vec::new();
+        let grids = match open::open(path, self.max_file_size, self.max_cells) {
+            Ok((grids, diags)) => {
+                loose.extend(diags);
+                grids
+            }
+            Err(d) => return (Vec::new(), vec![d]),
+        };
+        let manifest = self.manifest.get(&normal_path(path));
+        let reports = layout::reports(path, &grids, manifest.map(|m| (m.unit.as_str(), m.year)), &mut loose);
+        if !self.strict {
+            return (reports, loose);
+        }
+        let mut kept = Vec::new();
+        for mut report in reports {
+            for d in &mut report.diagnostics {
+                if d.severity == Severity::Warning {
+                    d.severity = Severity::Error;
+                }
+            }
+            if report.diagnostics.iter().any(|d| d.severity == Severity::Error) {
+                loose.push(Diagnostic {
+                    severity: Severity::Error,
+                    kind: DiagnosticKind::Conflict,
+                    location: Location::file(path),
+                    message: format!(
+                        "report of {} {} refused in strict mode ({} problems)",
+                        report.division_name,
+                        report.year,
+                        report.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+                    ),
+                });
+                loose.append(&mut report.diagnostics);
+            } else {
+                kept.push(report);
+            }
+        }
+        for d in &mut loose {
+            if d.severity == Severity::Warning {
+                d.severity = Severity::Error;
+            }
+        }
+        (kept, loose)
+    }
+}
+
+/// The same unit and year twice: both kept, each told about the other.
+fn flag_duplicates(batch: &mut Batch) {
+    let mut seen: HashMap<(u32, i32), Vec<usize>> = HashMap::new();
+    for (i, r) in batch.reports.iter().enumerate() {
+        seen.entry((r.division_code, r.year)).or_default().push(i);
+    }
+    let mut groups: Vec<Vec<usize>> = seen.into_values().filter(|v| v.len() > 1).collect();
+    groups.sort();
+    for group in groups {
+        for &i in &group {
+            let others: Vec<String> = group
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| batch.reports[j].source.display().to_string())
+                .collect();
+            let r = &mut batch.reports[i];
+            let message =
+                format!("{} {} is also reported by {}; both are kept", r.division_name, r.year, others.join(", "));
+            r.diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                kind: DiagnosticKind::Duplicate,
+                location: Location::file(&r.source),
+                message,
+            });
+        }
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(&path, out)?;
+        } else if is_workbook(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn is_workbook(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    // Office's lock files (~$name.xlsx) are not workbooks.
+    !name.starts_with("~$")
+        && path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// A path with `.` and `..` folded, for matching manifest entries.
+fn normal_path(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Read one in-memory grid as a report (for sources other than spreadsheets, and for tests).
+/// The unit and year come from `unit` and `year` when given, else from the grid's title cells
+/// and name.
+///
+/// ```
+/// use xxgk::read::{from_grid, Cell, Grid};
+/// let mut grid = Grid::new("新源县");
+/// let rows: &[&[&str]] = &[
+///     &["", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"],
+///     &["一、本年新收政府信息公开申请数量", "3", "0", "0", "0", "2", "0", "5"],
+/// ];
+/// for (r, row) in rows.iter().enumerate() {
+///     for (c, text) in row.iter().enumerate() {
+///         grid.set(r as u32, c as u32, Cell::Text(text.to_string()));
+///     }
+/// }
+/// let (reports, _) = from_grid("新源县.xlsx", &[grid], None, Some(2022));
+/// assert_eq!(reports[0].values.len(), 7);
+/// ```
+pub fn from_grid(
+    source: impl AsRef<Path>,
+    grids: &[Grid],
+    unit: Option<&str>,
+    year: Option<i32>,
+) -> (Vec<Report>, Vec<Diagnostic>) {
+    let mut loose = Vec::new();
+    let given = (unit.is_some() || year.is_some()).then_some((unit.unwrap_or(""), year));
+    let reports = layout::reports(source.as_ref(), grids, given, &mut loose);
+    (reports, loose)
+}

@@ -1,0 +1,354 @@
+//! Workbook files → grids, through calamine, with the checks calamine lacks.
+//!
+//! calamine has no resource limits: a 5 KB xlsx with a cell at XFD1048576, or a shared-string
+//! table claiming ten billion entries, aborts the process (not a panic: an allocation failure).
+//! So before calamine sees a zipped workbook the zip directory is checked (part sizes and
+//! compression ratios) and the shared-string count is bounded; xlsx and xlsb sheets are
+//! streamed cell by cell into a sparse grid, never materialised as a dense range.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
+use std::path::Path;
+
+use calamine::{Data, DataRef, Ods, Reader, Xls, Xlsb, Xlsx};
+
+use super::grid::{Cell, Grid};
+use super::{Diagnostic, DiagnosticKind};
+use crate::error::Location;
+use crate::schema::Severity;
+
+type Res<T> = std::result::Result<T, Diagnostic>;
+
+fn diag(kind: DiagnosticKind, location: Location, message: String) -> Diagnostic {
+    Diagnostic { severity: Severity::Error, kind, location, message }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Xlsx,
+    Xlsb,
+    Xls,
+    Ods,
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// Open a workbook: its sheets as grids (sheets over the cell limit are left out with a
+/// diagnostic), or one diagnostic saying why the file cannot be read.
+pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64) -> Res<(Vec<Grid>, Vec<Diagnostic>)> {
+    let at = || Location::file(path);
+    let meta = std::fs::metadata(path)
+        .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
+    if meta.len() > max_file_size {
+        return Err(diag(
+            DiagnosticKind::Limit,
+            at(),
+            format!("file is {} bytes, over the limit of {max_file_size}", meta.len()),
+        ));
+    }
+    let mut file = File::open(path)
+        .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot open the file: {e}")))?;
+    let mut head = [0u8; 8];
+    let n = read_head(&mut file, &mut head)
+        .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
+    let head = &head[..n];
+    if n == 0 {
+        return Err(diag(DiagnosticKind::Unreadable, at(), "the file is empty (0 bytes)".into()));
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let format = match (head.starts_with(ZIP_MAGIC), head.starts_with(CFB_MAGIC), ext.as_str()) {
+        (true, _, "xlsb") => Format::Xlsb,
+        (true, _, "ods") => Format::Ods,
+        (true, _, _) => Format::Xlsx,
+        (_, true, "xlsx" | "xlsm" | "xlsb" | "ods") => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
+            let message = if contains_utf16(&bytes, "EncryptionInfo") {
+                "the workbook is encrypted (password-protected); save it without a password to read it"
+            } else {
+                "not a zipped workbook but an OLE compound file; save it as .xlsx or rename it .xls"
+            };
+            return Err(diag(DiagnosticKind::Unreadable, at(), message.into()));
+        }
+        (_, true, _) => Format::Xls,
+        _ => {
+            return Err(diag(
+                DiagnosticKind::Unreadable,
+                at(),
+                format!("not a spreadsheet: the file starts with neither a zip nor an OLE signature (.{ext})"),
+            ));
+        }
+    };
+    file.rewind().map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
+    let reader = BufReader::new(file);
+    let mut notes = Vec::new();
+    let grids = match format {
+        Format::Xlsx | Format::Xlsb | Format::Ods => {
+            check_zip(path, max_file_size.saturating_mul(8))?;
+            match format {
+                Format::Xlsx => {
+                    let mut wb: Xlsx<_> = Xlsx::new(reader).map_err(|e| unreadable(path, "xlsx", &e))?;
+                    let mut grids = Vec::new();
+                    for name in wb.sheet_names() {
+                        let merges = wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
+                        let grid = {
+                            let mut cells =
+                                wb.worksheet_cells_reader(&name).map_err(|e| unreadable(path, "xlsx", &e))?;
+                            stream(path, &name, max_cells, || cells.next_cell().map_err(|e| e.to_string()))
+                        };
+                        push_grid(grid, merges.iter().map(|d| (d.start, d.end)), &mut grids, &mut notes);
+                    }
+                    grids
+                }
+                Format::Xlsb => {
+                    let mut wb: Xlsb<_> = Xlsb::new(reader).map_err(|e| unreadable(path, "xlsb", &e))?;
+                    let mut grids = Vec::new();
+                    for name in wb.sheet_names() {
+                        let grid = {
+                            let mut cells =
+                                wb.worksheet_cells_reader(&name).map_err(|e| unreadable(path, "xlsb", &e))?;
+                            stream(path, &name, max_cells, || cells.next_cell().map_err(|e| e.to_string()))
+                        };
+                        push_grid(grid, std::iter::empty(), &mut grids, &mut notes);
+                    }
+                    grids
+                }
+                _ => {
+                    let mut wb: Ods<_> = Ods::new(reader).map_err(|e| unreadable(path, "ods", &e))?;
+                    dense(path, &mut wb, max_cells, &mut notes, |_, _| Vec::new())?
+                }
+            }
+        }
+        Format::Xls => {
+            let mut wb: Xls<_> = Xls::new(reader).map_err(|e| {
+                let message = match &e {
+                    calamine::XlsError::Password => {
+                        "the workbook is encrypted (password-protected); save it without a password to read it"
+                            .to_string()
+                    }
+                    other => format!("not a readable xls workbook: {other}"),
+                };
+                diag(DiagnosticKind::Unreadable, at(), message)
+            })?;
+            dense(path, &mut wb, max_cells, &mut notes, |wb, name| {
+                wb.merge_cells_by_sheet_name(name).unwrap_or_default().iter().map(|d| (d.start, d.end)).collect()
+            })?
+        }
+    };
+    if grids.iter().all(Grid::is_empty) && notes.is_empty() {
+        return Err(diag(DiagnosticKind::NoTable, at(), "the workbook is empty: no sheet holds any cell".into()));
+    }
+    Ok((grids, notes))
+}
+
+fn read_head(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+fn unreadable(path: &Path, what: &str, e: &dyn std::fmt::Display) -> Diagnostic {
+    diag(DiagnosticKind::Unreadable, Location::file(path), format!("not a readable {what} workbook: {e}"))
+}
+
+fn contains_utf16(bytes: &[u8], text: &str) -> bool {
+    let needle: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    bytes.windows(needle.len()).any(|w| w == needle.as_slice())
+}
+
+/// Check a zipped workbook's directory before calamine inflates anything: every part within
+/// `max_part` bytes uncompressed and no suspicious compression ratio; the shared-string table's
+/// declared count within what its size can hold.
+fn check_zip(path: &Path, max_part: u64) -> Res<()> {
+    let at = || Location::file(path);
+    let file = File::open(path).map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot open: {e}")))?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
+        diag(DiagnosticKind::Unreadable, at(), format!("not a readable workbook: the zip archive is damaged ({e})"))
+    })?;
+    let mut sst_size = None;
+    for i in 0..zip.len() {
+        let entry = zip
+            .by_index_raw(i)
+            .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("damaged zip entry {i}: {e}")))?;
+        let (size, packed) = (entry.size(), entry.compressed_size().max(1));
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        if size > max_part || (size > 1 << 20 && size / packed > 1000) {
+            return Err(diag(
+                DiagnosticKind::Limit,
+                at(),
+                format!(
+                    "part {} inflates to {size} bytes from {packed} (limit {max_part} bytes, ratio 1000)",
+                    name
+                ),
+            ));
+        }
+        if name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
+            sst_size = Some(size);
+        }
+    }
+    if let Some(size) = sst_size {
+        let mut head = Vec::with_capacity(1024);
+        if let Ok(entry) = zip.by_name("xl/sharedStrings.xml") {
+            let _ = entry.take(1024).read_to_end(&mut head);
+        }
+        let head = String::from_utf8_lossy(&head);
+        // Each shared string takes at least `<si><t/></si>` (13 bytes) of the part.
+        for attr in ["uniqueCount=\"", " count=\""] {
+            let declared = head
+                .find(attr)
+                .map(|i| &head[i + attr.len()..])
+                .and_then(|rest| rest.split('"').next())
+                .and_then(|n| n.parse::<u64>().ok());
+            if let Some(n) = declared.filter(|&n| attr.starts_with('u') && n > size / 8 + 16) {
+                return Err(diag(
+                    DiagnosticKind::Limit,
+                    at(),
+                    format!("the shared-string table declares {n} strings in {size} bytes: refused as malformed"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Stream one sheet's cells into a grid, stopping at `max_cells`.
+fn stream<'a>(
+    path: &Path,
+    sheet: &str,
+    max_cells: u64,
+    mut next: impl FnMut() -> std::result::Result<Option<calamine::Cell<DataRef<'a>>>, String>,
+) -> Res<Grid> {
+    let mut grid = Grid::new(sheet);
+    let mut count: u64 = 0;
+    loop {
+        let cell = next().map_err(|e| {
+            diag(
+                DiagnosticKind::Unreadable,
+                Location::file(path).with_sheet(sheet),
+                format!("the sheet cannot be parsed: {e}"),
+            )
+        })?;
+        let Some(cell) = cell else { break };
+        let (row, col) = cell.get_position();
+        let Some(value) = convert_ref(cell.get_value()) else { continue };
+        count += 1;
+        if count > max_cells {
+            return Err(diag(
+                DiagnosticKind::Limit,
+                Location::file(path).with_sheet(sheet),
+                format!("the sheet has more than {max_cells} cells: refused by the cell limit"),
+            ));
+        }
+        grid.set(row, col, value);
+    }
+    Ok(grid)
+}
+
+fn push_grid(
+    grid: Res<Grid>,
+    merges: impl Iterator<Item = ((u32, u32), (u32, u32))>,
+    grids: &mut Vec<Grid>,
+    notes: &mut Vec<Diagnostic>,
+) {
+    match grid {
+        Ok(mut g) => {
+            for (a, b) in merges {
+                g.merge(a, b);
+            }
+            grids.push(g);
+        }
+        Err(d) => notes.push(d),
+    }
+}
+
+/// Formats without a streaming reader (xls, ods): a sheet's dense range, after checking its
+/// declared dimensions against the cell limit.
+fn dense<R: Reader<RS>, RS: Read + Seek>(
+    path: &Path,
+    wb: &mut R,
+    max_cells: u64,
+    notes: &mut Vec<Diagnostic>,
+    merges: impl Fn(&R, &str) -> Vec<((u32, u32), (u32, u32))>,
+) -> Res<Vec<Grid>>
+where
+    R::Error: std::fmt::Display,
+{
+    let mut grids = Vec::new();
+    for name in wb.sheet_names() {
+        let range = match wb.worksheet_range(&name) {
+            Ok(r) => r,
+            Err(e) => {
+                notes.push(diag(
+                    DiagnosticKind::Unreadable,
+                    Location::file(path).with_sheet(&name),
+                    format!("the sheet cannot be read: {e}"),
+                ));
+                continue;
+            }
+        };
+        let (h, w) = range.get_size();
+        if (h as u64).saturating_mul(w as u64) > max_cells.saturating_mul(4) {
+            notes.push(diag(
+                DiagnosticKind::Limit,
+                Location::file(path).with_sheet(&name),
+                format!("the sheet spans {h}×{w} cells: refused by the cell limit of {max_cells}"),
+            ));
+            continue;
+        }
+        let start = range.start().unwrap_or((0, 0));
+        let mut grid = Grid::new(&name);
+        let mut count = 0u64;
+        for (r, c, data) in range.used_cells() {
+            if let Some(cell) = convert(data) {
+                count += 1;
+                grid.set(start.0 + r as u32, start.1 + c as u32, cell);
+            }
+        }
+        if count > max_cells {
+            notes.push(diag(
+                DiagnosticKind::Limit,
+                Location::file(path).with_sheet(&name),
+                format!("the sheet has {count} cells, over the limit of {max_cells}"),
+            ));
+            continue;
+        }
+        for (a, b) in merges(wb, &name) {
+            grid.merge(a, b);
+        }
+        grids.push(grid);
+    }
+    Ok(grids)
+}
+
+fn convert(data: &Data) -> Option<Cell> {
+    Some(match data {
+        Data::Empty => return None,
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Bool(b) => Cell::Other(b.to_string()),
+        Data::DateTime(d) => Cell::Other(d.to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Other(s.clone()),
+        Data::Error(e) => Cell::Other(format!("#{e:?}")),
+    })
+}
+
+fn convert_ref(data: &DataRef<'_>) -> Option<Cell> {
+    Some(match data {
+        DataRef::Empty => return None,
+        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Bool(b) => Cell::Other(b.to_string()),
+        DataRef::DateTime(d) => Cell::Other(d.to_string()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Other(s.clone()),
+        DataRef::Error(e) => Cell::Other(format!("#{e:?}")),
+    })
+}
