@@ -3,3 +3,7 @@
 
 #[path = "suite/normalize.rs"]
 mod normalize;
+#[path = "suite/read.rs"]
+mod read;
+#[path = "../examples/generate_dataset/sample.rs"]
+mod sample;

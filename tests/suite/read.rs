@@ -1,0 +1,242 @@
+//! The reader on the bundled data and on bad input.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::Workbook;
+use xxgk::read::{Batch, DiagnosticKind, ReadOptions};
+use xxgk::schema::{Item, Key, Measure, Severity, Table, Template};
+
+use crate::sample;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The sample prefecture, read with its manifest.
+pub fn load_sample() -> Batch {
+    let dir = root().join("data/sample");
+    let mut opts = ReadOptions::new();
+    opts.manifest(dir.join("manifest.csv")).expect("manifest");
+    opts.from_dir(&dir).expect("sample folder")
+}
+
+pub fn load_real() -> Batch {
+    ReadOptions::new().from_dir(root().join("data/real")).expect("real folder")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+#[test]
+fn sample_reproduces_the_generators_values() {
+    let batch = load_sample();
+    let text = std::fs::read_to_string(root().join("data/sample/expected.csv")).expect("expected.csv");
+    let mut expected: BTreeMap<(u32, i32, Key), Option<i64>> = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let key: Key = f[2].parse().expect("key");
+        expected.insert((f[0].parse().expect("code"), f[1].parse().expect("year"), key), f[3].parse().ok());
+    }
+    let mut got = BTreeMap::new();
+    for r in &batch.reports {
+        for v in &r.values {
+            assert!(got.insert((r.division_code, r.year, v.key), v.value).is_none(), "{} {} {} twice", r.division_code, r.year, v.key);
+        }
+    }
+    let missing: Vec<_> = expected.keys().filter(|k| !got.contains_key(k)).take(5).collect();
+    let extra: Vec<_> = got.keys().filter(|k| !expected.contains_key(k)).take(5).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}, extra {extra:?}");
+    for (k, v) in &expected {
+        assert_eq!(got[k], *v, "{k:?}");
+    }
+    assert_eq!(batch.reports.len(), 55);
+    let problems: Vec<String> =
+        batch.all_diagnostics().filter(|d| d.severity >= Severity::Warning).map(|d| d.to_string()).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn output_order_does_not_depend_on_threads() {
+    let dir = root().join("data/sample");
+    let read = |n| {
+        let mut o = ReadOptions::new();
+        o.threads(n).manifest(dir.join("manifest.csv")).expect("manifest");
+        let b = o.from_dir(&dir).expect("sample");
+        b.reports.iter().map(|r| (r.source.clone(), r.division_code, r.year)).collect::<Vec<_>>()
+    };
+    assert_eq!(read(1), read(3));
+}
+
+#[test]
+fn xinyuan_2022_loads_every_published_number() {
+    let batch = load_real();
+    assert_eq!(batch.reports.len(), 1);
+    let r = &batch.reports[0];
+    assert_eq!((r.division_code, r.division_name.as_str(), r.year, r.template), (654025, "新源县", 2022, Template::V2021));
+    for t in &r.tables {
+        assert_eq!(t.template, Template::V2021, "{:?}", t.table);
+    }
+    let get = |item, m| r.get(Key::new(item, m)).and_then(|v| v.value);
+    assert_eq!(get(Item::Licensing, Measure::Decisions), Some(8209));
+    assert_eq!(get(Item::Penalty, Measure::Decisions), Some(119));
+    assert_eq!(get(Item::Coercion, Measure::Decisions), Some(29));
+    assert_eq!(get(Item::Fees, Measure::Amount), Some(439_074_500)); // 439.0745 万元 in 分
+    assert_eq!(get(Item::NewReceived, Measure::Total), Some(5));
+    assert_eq!(get(Item::Granted, Measure::LegalServiceOrg), Some(1));
+    assert_eq!(get(Item::WithheldInternalAffairs, Measure::Total), Some(1));
+    assert_eq!(get(Item::Review, Measure::Other), Some(1));
+    // The transcription, value by value.
+    for (key, value) in sample::xinyuan_2022() {
+        assert_eq!(r.get(key).map(|v| v.value), Some(value), "{key}");
+    }
+    // The four unknowable cells are blank, each reported with its cell.
+    let blanks: Vec<String> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.kind == DiagnosticKind::Blank)
+        .map(|d| d.location.to_string())
+        .collect();
+    assert_eq!(blanks.len(), 4, "{blanks:?}");
+    assert!(blanks.iter().all(|b| b.starts_with(&root().join("data/real/新源县-2022.xlsx!Sheet1!").display().to_string())));
+    assert_eq!(get(Item::NewReceived, Measure::OtherOrg), None);
+    assert!(r.get(Key::new(Item::NewReceived, Measure::OtherOrg)).is_some(), "blank, not absent");
+}
+
+/// Write a small workbook: one sheet, rows of cells (text, or numbers when they parse).
+fn sheet(path: &Path, rows: &[&[&str]]) {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            match text.parse::<f64>() {
+                Ok(x) if !text.starts_with('+') => ws.write_number(r as u32, c as u16, x),
+                _ => ws.write_string(r as u32, c as u16, *text),
+            }
+            .expect("cell");
+        }
+    }
+    wb.save(path).expect("save");
+}
+
+const HEADER: &[&str] = &["", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"];
+
+fn diagnostics_of<'a>(batch: &'a Batch, file: &str) -> Vec<&'a xxgk::Diagnostic> {
+    batch.all_diagnostics().filter(|d| d.location.file.as_ref().is_some_and(|f| f.ends_with(file))).collect()
+}
+
+#[test]
+fn bad_input_is_diagnosed_and_the_rest_still_loads() {
+    let dir = scratch("bad_input");
+    let good = std::fs::read(root().join("data/real/新源县-2022.xlsx")).expect("real workbook");
+    std::fs::write(dir.join("新源县-2022.xlsx"), &good).expect("write");
+    std::fs::write(dir.join("truncated-新源县-2021.xlsx"), &good[..good.len() / 2]).expect("write");
+    std::fs::write(dir.join("random.xlsx"), (0..4000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<_>>())
+        .expect("write");
+    std::fs::write(dir.join("zero.xls"), b"").expect("write");
+    std::fs::copy(root().join("data/test/encrypted-新源县-2022.xlsx"), dir.join("encrypted.xlsx")).expect("copy");
+    Workbook::new().save(dir.join("empty.xlsx")).expect("empty workbook");
+    sheet(&dir.join("notes-奎屯市-2022.xlsx"), &[&["会议纪要"], &["出席人数", "12"]]);
+    sheet(
+        &dir.join("伊宁县-2022.xlsx"),
+        &[&["伊宁县2022年政府信息公开工作年度报告"], HEADER, &["一、本年新收政府信息公开申请数量", "约30", "0", "0", "0", "0", "0", "-3"]],
+    );
+    sheet(&dir.join("招商局-2022.xlsx"), &[&["某某招商局2022年政府信息公开工作年度报告"], HEADER, &["一、本年新收政府信息公开申请数量", "1", "0", "0", "0", "0", "0", "1"]]);
+    sheet(&dir.join("新源县-2022-copy.xlsx"), &[&["新源县2022年报告"], HEADER, &["一、本年新收政府信息公开申请数量", "3", "0", "0", "0", "2", "0", "5"]]);
+
+    let batch = ReadOptions::new().from_dir(&dir).expect("folder");
+    assert_eq!(batch.files, 10);
+    let has = |file: &str, kind: DiagnosticKind, text: &str| {
+        let ds = diagnostics_of(&batch, file);
+        assert!(
+            ds.iter().any(|d| d.kind == kind && d.message.contains(text)),
+            "{file}: no {kind:?} containing {text:?} in {:#?}",
+            ds.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+        );
+    };
+    has("truncated-新源县-2021.xlsx", DiagnosticKind::Unreadable, "zip archive is damaged");
+    has("random.xlsx", DiagnosticKind::Unreadable, "not a spreadsheet");
+    has("zero.xls", DiagnosticKind::Unreadable, "the file is empty");
+    has("encrypted.xlsx", DiagnosticKind::Unreadable, "encrypted (password-protected)");
+    has("empty.xlsx", DiagnosticKind::NoTable, "the workbook is empty");
+    has("notes-奎屯市-2022.xlsx", DiagnosticKind::NoTable, "no table of the national format");
+    has("伊宁县-2022.xlsx", DiagnosticKind::BadValue, "cannot read \"约30\" as a number");
+    has("伊宁县-2022.xlsx", DiagnosticKind::Negative, "cannot be negative");
+    has("招商局-2022.xlsx", DiagnosticKind::Unit, "cannot tell the unit");
+    has("新源县-2022-copy.xlsx", DiagnosticKind::Duplicate, "新源县 2022 is also reported by");
+    // The bad value names its cell.
+    let bad = diagnostics_of(&batch, "伊宁县-2022.xlsx").into_iter().find(|d| d.kind == DiagnosticKind::BadValue).cloned();
+    assert_eq!(bad.and_then(|d| d.location.cell), Some((2, 1)));
+    // The good files still load: the real report, its copy (both kept), and 伊宁县 with its good cells.
+    let mut units: Vec<(u32, i32)> = batch.reports.iter().map(|r| (r.division_code, r.year)).collect();
+    units.sort();
+    assert_eq!(units, vec![(654021, 2022), (654025, 2022), (654025, 2022)]);
+    let yining = batch.reports.iter().find(|r| r.division_code == 654021).expect("伊宁县 loads");
+    assert_eq!(yining.get(Key::new(Item::NewReceived, Measure::CommercialEnterprise)).and_then(|v| v.value), Some(0));
+    assert_eq!(yining.get(Key::new(Item::NewReceived, Measure::Total)).and_then(|v| v.value), Some(-3));
+    assert!(yining.get(Key::new(Item::NewReceived, Measure::NaturalPerson)).is_none(), "a bad cell is not a value");
+}
+
+#[test]
+fn strict_mode_refuses_reports_with_problems() {
+    let dir = scratch("strict");
+    sheet(&dir.join("伊宁县-2022.xlsx"), &[&["伊宁县2022年报告"], HEADER, &["一、本年新收政府信息公开申请数量", "x", "0", "0", "0", "0", "0", "0"]]);
+    let batch = ReadOptions::new().strict(true).from_dir(&dir).expect("folder");
+    assert!(batch.reports.is_empty());
+    assert!(batch.diagnostics.iter().any(|d| d.message.contains("refused in strict mode")));
+}
+
+#[test]
+fn a_sheet_of_a_million_cells_is_refused_by_the_limit() {
+    let dir = scratch("huge");
+    let path = dir.join("伊宁县-2022.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for r in 0..1000u32 {
+        for c in 0..1000u16 {
+            ws.write_number(r, c, 1.0).expect("cell");
+        }
+    }
+    wb.save(&path).expect("save");
+    let batch = ReadOptions::new().max_cells(100_000).from_path(&path).expect("file");
+    assert!(batch.reports.is_empty());
+    let d = batch.all_diagnostics().find(|d| d.kind == DiagnosticKind::Limit).expect("a limit diagnostic");
+    assert_eq!(d.message, "the sheet has more than 100000 cells: refused by the cell limit");
+    assert_eq!(d.location.sheet.as_deref(), Some("Sheet1"));
+}
+
+#[test]
+fn tables_are_found_anywhere_with_variant_labels() {
+    let dir = scratch("variants");
+    let path = dir.join("奎屯市-2022.xlsx");
+    // Offset table, no numbering, half-width brackets, a group label on its own row, a blank cell.
+    sheet(
+        &path,
+        &[
+            &[],
+            &["", "", "奎屯市 2022 年政府信息公开工作年度报告"],
+            &["", "", "", "自然人", "商业企\n业", "科研/机构", "社会公益", "法律服务", "其他", "合计"],
+            &["", "", "本年新收政府信息公开申请数量", "2", "1", "0", "0", "0", "0", "3"],
+            &["", "", "(三) 不予公开"],
+            &["", "", "1. 属于国家秘密", "1", "0", "0", "—", "0", "0", "1"],
+            &["", "", "(六) 其他处理"],
+            &["", "", "3. 其他", "0", "0", "0", "0", "0", "0", "0"],
+        ],
+    );
+    let batch = ReadOptions::new().from_path(&path).expect("file");
+    let r = &batch.reports[0];
+    assert_eq!((r.division_code, r.year), (654003, 2022));
+    let get = |item, m| r.get(Key::new(item, m)).map(|v| v.value);
+    assert_eq!(get(Item::NewReceived, Measure::CommercialEnterprise), Some(Some(1)));
+    assert_eq!(get(Item::WithheldStateSecret, Measure::NaturalPerson), Some(Some(1)));
+    assert_eq!(get(Item::WithheldStateSecret, Measure::SocialWelfareOrg), Some(None));
+    assert_eq!(get(Item::OtherOther, Measure::Total), Some(Some(0)));
+    assert_eq!(r.template_of(Table::Applications), Template::V2021);
+}
