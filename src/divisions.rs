@@ -110,11 +110,61 @@ pub fn registry() -> &'static Registry {
 
 /// Ethnic group names that open the `…族自治州/县/旗` part of an autonomous unit's name.
 const ETHNIC: &[&str] = &[
-    "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼",
-    "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土",
-    "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米", "塔吉克", "怒",
-    "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲",
-    "门巴", "珞巴", "基诺", "各族",
+    "蒙古",
+    "回",
+    "藏",
+    "维吾尔",
+    "苗",
+    "彝",
+    "壮",
+    "布依",
+    "朝鲜",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "土家",
+    "哈尼",
+    "哈萨克",
+    "傣",
+    "黎",
+    "傈僳",
+    "佤",
+    "畲",
+    "拉祜",
+    "水",
+    "东乡",
+    "纳西",
+    "景颇",
+    "柯尔克孜",
+    "土",
+    "达斡尔",
+    "仫佬",
+    "羌",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "塔吉克",
+    "怒",
+    "乌孜别克",
+    "俄罗斯",
+    "鄂温克",
+    "德昂",
+    "保安",
+    "裕固",
+    "京",
+    "塔塔尔",
+    "独龙",
+    "鄂伦春",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
+    "各族",
 ];
 
 /// Names of the registry's pseudo-prefectures: not units that publish reports.
@@ -168,7 +218,9 @@ impl Registry {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_csv(text: &str) -> Result<Registry> {
-        let bad = |line: u64, message: String| Error::new(ErrorKind::Division { message: format!("line {line}: {message}") });
+        let bad = |line: u64, message: String| {
+            Error::new(ErrorKind::Division { message: format!("line {line}: {message}") })
+        };
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let mut divisions = Vec::new();
         for record in reader.records() {
@@ -361,7 +413,9 @@ impl Registry {
                     !is_pseudo(&d.name)
                         && hints.iter().any(|h| {
                             h.contains(d.name.as_str())
-                                || short_forms(&d.name).iter().any(|s| s.chars().count() >= 2 && h.contains(s.as_str()))
+                                || short_forms(&d.name)
+                                    .iter()
+                                    .any(|s| s.chars().count() >= 2 && h.contains(s.as_str()))
                         })
                 })
             };
@@ -407,7 +461,8 @@ impl Registry {
                 // Bare short forms (新源) are too easily part of other words; require a suffix.
                 let Some(idx) = self.by_name.get(piece) else { continue };
                 let official = idx.iter().any(|&k| self.divisions[k].name == piece);
-                if official || matches!(piece.chars().last(), Some('县' | '州' | '市' | '区' | '旗' | '盟')) {
+                if official || matches!(piece.chars().last(), Some('县' | '州' | '市' | '区' | '旗' | '盟'))
+                {
                     found.push(idx.iter().map(|&k| self.divisions[k].code).collect());
                     matched = len;
                     break;

@@ -29,11 +29,16 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod compare;
 pub mod divisions;
 mod error;
+pub mod frame;
 pub mod normalize;
+pub mod output;
 pub mod read;
+pub mod rollup;
 pub mod schema;
+pub mod validate;
 
 pub use crate::error::{Error, ErrorKind, Location, Result};
 pub use crate::read::{Batch, Diagnostic, ReadOptions, Report};

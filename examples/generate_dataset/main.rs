@@ -29,6 +29,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let n = sample::write_sample(&sample_dir)?;
     let real = sample::write_real(&root.join("real"))?;
-    println!("wrote {n} synthetic reports under {} and the real report {}", sample_dir.display(), real.display());
+    println!(
+        "wrote {n} synthetic reports under {} and the real report {}",
+        sample_dir.display(),
+        real.display()
+    );
     Ok(())
 }

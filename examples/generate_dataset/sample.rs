@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use xxgk::normalize::yuan;
-use xxgk::schema::{cells, measures, Caption, Item, Key, Measure, Table, Template, Unit};
+use xxgk::schema::{Caption, Item, Key, Measure, Table, Template, Unit, cells, measures};
 
 pub type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -85,7 +85,8 @@ pub struct Carry {
 pub fn consistent(year: i32, rng: &mut Rng, carry: &mut Carry) -> BTreeMap<Key, i64> {
     let t = Template::for_year(year);
     let mut v: BTreeMap<Key, i64> = BTreeMap::new();
-    let cols: Vec<Measure> = measures(Table::Applications, t).into_iter().filter(|&m| m != Measure::Total).collect();
+    let cols: Vec<Measure> =
+        measures(Table::Applications, t).into_iter().filter(|&m| m != Measure::Total).collect();
     let leaves: Vec<Item> = cells(t)
         .iter()
         .filter(|k| k.table == Table::Applications && k.measure == Measure::Total)
@@ -307,12 +308,18 @@ fn label(style: Style, item: Item, t: Template, with_number: bool) -> String {
         Style::Messy => {
             let numbering = numbering.replace('（', "(").replace('）', ") ").replace('.', ". ");
             // Numbering left out of the sub-items whose text alone is unambiguous.
-            let numbering = if item.parent().is_some_and(|p| p != Item::Outcomes) && item != Item::OtherOther {
+            let numbering = if item.parent().is_some_and(|p| p != Item::Outcomes) && item != Item::OtherOther
+            {
                 String::new()
             } else {
                 numbering
             };
-            let text = text.replace('“', "\"").replace('”', "\"").replace('（', " (").replace('）', ")").replace('，', ", ");
+            let text = text
+                .replace('“', "\"")
+                .replace('”', "\"")
+                .replace('（', " (")
+                .replace('）', ")")
+                .replace('，', ", ");
             let mut s = format!("{numbering}{text}");
             if s.chars().count() > 12 {
                 let cut: String = s.chars().take(10).collect();
@@ -381,7 +388,14 @@ fn draw_applications(cv: &mut Canvas, pen: &mut Pen, t: Template, r: u32, c: u16
         }
     }
     let last = x - 1;
-    cv.region(merge, h, c, h + 2, c + 2, "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）");
+    cv.region(
+        merge,
+        h,
+        c,
+        h + 2,
+        c + 2,
+        "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+    );
     cv.region(merge, h, lc, h, last, "申请人情况");
     for &(m, col) in &col_of {
         let head = match (style, m) {
@@ -439,7 +453,10 @@ fn draw_applications(cv: &mut Canvas, pen: &mut Pen, t: Template, r: u32, c: u16
             pen.put(cv, r, col, Key::new(item, m));
         }
         if subtotal {
-            let orgs: Option<i64> = col_of[1..6].iter().map(|&(m, _)| pen.values.get(&Key::new(item, m)).copied().flatten()).try_fold(0, |a, b| b.map(|b| a + b));
+            let orgs: Option<i64> = col_of[1..6]
+                .iter()
+                .map(|&(m, _)| pen.values.get(&Key::new(item, m)).copied().flatten())
+                .try_fold(0, |a, b| b.map(|b| a + b));
             if let Some(s) = orgs {
                 cv.text(r, col_of[5].1 + 1, s.to_string());
             }
@@ -448,13 +465,23 @@ fn draw_applications(cv: &mut Canvas, pen: &mut Pen, t: Template, r: u32, c: u16
     }
     let _ = outcome_last;
     if !outcome_rows.is_empty() {
-        cv.region(merge, outcome_first, c, outcome_first + outcome_rows.len() as u32 - 1 - count_groups(t), c, "三、本年度办理结果");
+        cv.region(
+            merge,
+            outcome_first,
+            c,
+            outcome_first + outcome_rows.len() as u32 - 1 - count_groups(t),
+            c,
+            "三、本年度办理结果",
+        );
     }
     r + 1
 }
 
 fn count_groups(t: Template) -> u32 {
-    Item::ALL.iter().filter(|i| i.table() == Table::Applications && i.in_template(t) && !i.members(t).is_empty()).count() as u32
+    Item::ALL
+        .iter()
+        .filter(|i| i.table() == Table::Applications && i.in_template(t) && !i.members(t).is_empty())
+        .count() as u32
 }
 
 /// Draw table 四 at (r, c); returns the next free row.
@@ -478,7 +505,8 @@ fn draw_review(cv: &mut Canvas, pen: &mut Pen, r: u32, c: u16) -> u32 {
 }
 
 /// The note every synthetic sheet carries.
-pub const SYNTHETIC: &str = "注：本表为 xxgk 生成的合成样例数据，并非真实报告 (synthetic sample data, not a real report)";
+pub const SYNTHETIC: &str =
+    "注：本表为 xxgk 生成的合成样例数据，并非真实报告 (synthetic sample data, not a real report)";
 
 /// Write one report as a workbook in `style`.
 pub fn write_report(
@@ -571,7 +599,9 @@ pub fn write_tidy(path: &Path, reports: &[(u32, i32, &Values)]) -> Res<()> {
             ws.write_string(r, 3, key.item.code())?;
             ws.write_string(r, 4, key.measure.code())?;
             match v {
-                Some(x) if key.measure.unit() == Unit::Money => ws.write_string(r, 5, format!("{}元", yuan(*x)))?,
+                Some(x) if key.measure.unit() == Unit::Money => {
+                    ws.write_string(r, 5, format!("{}元", yuan(*x)))?
+                }
                 Some(x) => ws.write_number(r, 5, *x as f64)?,
                 None => ws.write_string(r, 5, "—")?,
             };
@@ -637,9 +667,21 @@ pub fn write_sample(root: &Path) -> Res<usize> {
                     let style = styles[(i + year as usize) % styles.len()];
                     // Two files tell neither unit nor year: the manifest does.
                     let anonymous = slot == 4 && year == 2021;
-                    let file = if anonymous { format!("报表{:02}.xlsx", i + 1) } else { format!("{name}-{year}.xlsx") };
+                    let file = if anonymous {
+                        format!("报表{:02}.xlsx", i + 1)
+                    } else {
+                        format!("{name}-{year}.xlsx")
+                    };
                     let path = dir.join(&file);
-                    write_report(&path, (!anonymous).then_some(name), year, &values, style, code as u64, true)?;
+                    write_report(
+                        &path,
+                        (!anonymous).then_some(name),
+                        year,
+                        &values,
+                        style,
+                        code as u64,
+                        true,
+                    )?;
                     if anonymous {
                         manifest.push_str(&format!("{year}/{file},{code},{year}\n"));
                     }
@@ -650,7 +692,16 @@ pub fn write_sample(root: &Path) -> Res<usize> {
         if !collection.is_empty() {
             let mut wb = Workbook::new();
             for (code, name, values) in &collection {
-                add_report_sheets(&mut wb, Some(name), None, year, values, Style::Template, *code as u64, true)?;
+                add_report_sheets(
+                    &mut wb,
+                    Some(name),
+                    None,
+                    year,
+                    values,
+                    Style::Template,
+                    *code as u64,
+                    true,
+                )?;
             }
             wb.save(dir.join(format!("伊犁州-{year}-汇总.xlsx")))?;
         }

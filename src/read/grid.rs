@@ -93,13 +93,17 @@ impl Grid {
     /// assert_eq!(grid.label(0, 4), Some("法人或其他组织"));
     /// ```
     pub fn merge(&mut self, first: (u32, u32), last: (u32, u32)) {
-        let (first, last) = ((first.0.min(last.0), first.1.min(last.1)), (first.0.max(last.0), first.1.max(last.1)));
+        let (first, last) =
+            ((first.0.min(last.0), first.1.min(last.1)), (first.0.max(last.0), first.1.max(last.1)));
         let area = u64::from(last.0 - first.0 + 1) * u64::from(last.1 - first.1 + 1);
         self.merges.push(Merge { first, last });
         let (rows, cols) = if area <= MAX_MERGE_AREA {
             (first.0..=last.0, first.1..=last.1)
         } else {
-            (first.0..=first.0.saturating_add(99).min(last.0), first.1..=first.1.saturating_add(99).min(last.1))
+            (
+                first.0..=first.0.saturating_add(99).min(last.0),
+                first.1..=first.1.saturating_add(99).min(last.1),
+            )
         };
         for r in rows {
             for c in cols.clone() {

@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::grid::{Cell, Grid};
-use super::locate::{locate, Found};
+use super::locate::{Found, locate};
 use super::{CellRef, Diagnostic, DiagnosticKind, Report, TableRead, Value};
-use crate::divisions::{registry, Resolution};
+use crate::divisions::{Resolution, registry};
 use crate::error::Location;
-use crate::normalize::{self, label, Context, Label, Lookup, MoneyScale};
-use crate::schema::{cells, Item, Key, Measure, Severity, Table, Template, Unit};
+use crate::normalize::{self, Context, Label, Lookup, MoneyScale, label};
+use crate::schema::{Item, Key, Measure, Severity, Table, Template, Unit, cells};
 
 /// Read the grids of one file as reports. `given` is the manifest's (unit, year).
 pub(super) fn reports(
@@ -165,12 +165,20 @@ fn assemble(
             Resolution::Found(code) => match unit {
                 None => unit = Some((code, what)),
                 Some((c, by)) if !related(c, code) && *what != "folder" => {
-                    conflicts.push(format!("the {what} {text:?} names {} but the {by} gives {}", name(code), name(c)));
+                    conflicts.push(format!(
+                        "the {what} {text:?} names {} but the {by} gives {}",
+                        name(code),
+                        name(c)
+                    ));
                 }
                 _ => {}
             },
             Resolution::Ambiguous(codes) if unit.is_none() && *what != "folder" => {
-                diagnostics.push(unit_problem(file_at(), &format!("the {what} {text:?}"), &Resolution::Ambiguous(codes)));
+                diagnostics.push(unit_problem(
+                    file_at(),
+                    &format!("the {what} {text:?}"),
+                    &Resolution::Ambiguous(codes),
+                ));
             }
             _ => {}
         }
@@ -293,7 +301,9 @@ fn assemble(
 fn related(a: u32, b: u32) -> bool {
     let reg = registry();
     let above = |x: u32, y: u32| {
-        [crate::divisions::Level::Prefecture, crate::divisions::Level::Province].iter().any(|&l| reg.ancestor(x, l) == Some(y))
+        [crate::divisions::Level::Prefecture, crate::divisions::Level::Province]
+            .iter()
+            .any(|&l| reg.ancestor(x, l) == Some(y))
     };
     a == b || above(a, b) || above(b, a)
 }
@@ -357,7 +367,8 @@ fn finish(report: &mut Report) {
             .collect();
         if !missing.is_empty() {
             let shown: Vec<&str> = missing.iter().take(8).map(String::as_str).collect();
-            let more = if missing.len() > 8 { format!(" and {} more", missing.len() - 8) } else { String::new() };
+            let more =
+                if missing.len() > 8 { format!(" and {} more", missing.len() - 8) } else { String::new() };
             notes.push(Diagnostic {
                 severity: Severity::Warning,
                 kind: DiagnosticKind::NoTable,
@@ -377,7 +388,18 @@ fn finish(report: &mut Report) {
 
 // ───────────────────────────── tidy tables ─────────────────────────────
 
-const UNIT_HEADERS: &[&str] = &["unit", "division_code", "division", "division_name", "单位", "地区", "区划代码", "行政区划代码", "名称", "单位名称"];
+const UNIT_HEADERS: &[&str] = &[
+    "unit",
+    "division_code",
+    "division",
+    "division_name",
+    "单位",
+    "地区",
+    "区划代码",
+    "行政区划代码",
+    "名称",
+    "单位名称",
+];
 const YEAR_HEADERS: &[&str] = &["year", "年度", "年份"];
 const ITEM_HEADERS: &[&str] = &["item", "key", "项目", "行"];
 const MEASURE_HEADERS: &[&str] = &["measure", "列", "栏目", "申请人"];
@@ -432,7 +454,9 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
                 continue;
             }
         };
-        let Some(year) = u32::try_from(year_in(&y).unwrap_or(0)).ok().filter(|y| *y >= 1990).map(|y| y as i32) else {
+        let Some(year) =
+            u32::try_from(year_in(&y).unwrap_or(0)).ok().filter(|y| *y >= 1990).map(|y| y as i32)
+        else {
             problems.push(Diagnostic {
                 severity: Severity::Error,
                 kind: DiagnosticKind::Year,
@@ -443,7 +467,10 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
         };
         let table_hint: Option<Table> = table_c.and_then(|c| text(r, c).parse().ok());
         let Some(key) = tidy_key(&it, measure_c.map(|c| text(r, c)).as_deref(), table_hint) else {
-            problems.push(bad(item_c, format!("{it:?} is no item of the national format, or its measure is missing")));
+            problems.push(bad(
+                item_c,
+                format!("{it:?} is no item of the national format, or its measure is missing"),
+            ));
             continue;
         };
         let scale = MoneyScale::Yuan;
@@ -475,7 +502,10 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
                 severity: Severity::Warning,
                 kind: DiagnosticKind::DuplicateCell,
                 location: at(r, value_c),
-                message: format!("{key} given twice for {} {year}; this row is ignored", report.division_name),
+                message: format!(
+                    "{key} given twice for {} {year}; this row is ignored",
+                    report.division_name
+                ),
             }),
             Err(e) => report.diagnostics.push(Diagnostic {
                 severity: Severity::Error,
@@ -489,23 +519,33 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
     let mut out: Vec<Report> = groups.into_values().collect();
     for report in &mut out {
         for &table in Table::ALL {
-            let keys: Vec<Key> = report.values.iter().filter(|v| v.key.table == table).map(|v| v.key).collect();
+            let keys: Vec<Key> =
+                report.values.iter().filter(|v| v.key.table == table).map(|v| v.key).collect();
             if keys.is_empty() {
                 continue;
             }
             let template = if keys.iter().any(|k| k.item.parent() == Some(Item::Other))
-                || keys.iter().any(|k| matches!(k.measure, Measure::Issued | Measure::Repealed | Measure::InForce))
+                || keys
+                    .iter()
+                    .any(|k| matches!(k.measure, Measure::Issued | Measure::Repealed | Measure::InForce))
             {
                 Template::V2021
             } else if keys.iter().any(|k| {
-                matches!(k.measure, Measure::Made | Measure::Disclosed | Measure::PrevItems | Measure::ItemsChange)
+                matches!(
+                    k.measure,
+                    Measure::Made | Measure::Disclosed | Measure::PrevItems | Measure::ItemsChange
+                )
             }) || (table == Table::Applications && keys.iter().any(|k| k.item == Item::Other))
             {
                 Template::V2019
             } else {
                 report.template
             };
-            report.tables.push(TableRead { table, template, cell: CellRef { sheet: 0, row: first_row, col: 0 } });
+            report.tables.push(TableRead {
+                table,
+                template,
+                cell: CellRef { sheet: 0, row: first_row, col: 0 },
+            });
         }
         finish(report);
     }

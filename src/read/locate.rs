@@ -5,10 +5,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use super::grid::{Cell, Grid};
 use super::DiagnosticKind;
-use crate::normalize::{self, label, Context, Header, Label, Lookup, MoneyScale, Parsed, ValueError};
-use crate::schema::{measures_of, Item, Key, Measure, Severity, Table, Template, Unit};
+use super::grid::{Cell, Grid};
+use crate::normalize::{self, Context, Header, Label, Lookup, MoneyScale, Parsed, ValueError, label};
+use crate::schema::{Item, Key, Measure, Severity, Table, Template, Unit, measures_of};
 
 /// A number (or blank) placed in the schema, with its cell.
 #[derive(Clone, Debug)]
@@ -121,7 +121,12 @@ impl<'g> Sheet<'g> {
                 p.value
             }
             Err(e) => {
-                self.note(Severity::Error, DiagnosticKind::BadValue, Some((row, col)), format!("{e} (for {key})"));
+                self.note(
+                    Severity::Error,
+                    DiagnosticKind::BadValue,
+                    Some((row, col)),
+                    format!("{e} (for {key})"),
+                );
                 None
             }
         }
@@ -153,7 +158,10 @@ impl<'g> Sheet<'g> {
         for r in r0 + 1..=r0 + 3 {
             let labelled = (c0..c0 + 12).any(|c| {
                 self.grid.anchor(r, c) == (r, c)
-                    && matches!(self.look_at(r, c, col_ctx), Lookup::Found(Label::Measure(_) | Label::Header(_)))
+                    && matches!(
+                        self.look_at(r, c, col_ctx),
+                        Lookup::Found(Label::Measure(_) | Label::Header(_))
+                    )
             });
             if labelled {
                 bottom = bottom.max(r);
@@ -209,7 +217,10 @@ impl<'g> Sheet<'g> {
                         Severity::Warning,
                         DiagnosticKind::AmbiguousLabel,
                         Some((bottom, c)),
-                        format!("column header reads as several columns ({}); column ignored", names.join(", ")),
+                        format!(
+                            "column header reads as several columns ({}); column ignored",
+                            names.join(", ")
+                        ),
                     );
                 }
             }
@@ -286,7 +297,10 @@ impl<'g> Sheet<'g> {
                         Severity::Error,
                         DiagnosticKind::AmbiguousLabel,
                         Some((r, 0)),
-                        format!("row label {last:?} could be {}; its numbers are not placed", names.join(" or ")),
+                        format!(
+                            "row label {last:?} could be {}; its numbers are not placed",
+                            names.join(" or ")
+                        ),
                     );
                 }
                 _ => {
@@ -294,7 +308,11 @@ impl<'g> Sheet<'g> {
                         break;
                     }
                     if has_values {
-                        self.unplaced(r, &columns, &format!("row label {last:?} is not in the national format"));
+                        self.unplaced(
+                            r,
+                            &columns,
+                            &format!("row label {last:?} is not in the national format"),
+                        );
                     }
                 }
             }
@@ -351,7 +369,9 @@ impl<'g> Sheet<'g> {
     fn check_subtotal(&mut self, row: u32, col: u32, parts: Option<i64>, what: &str) {
         let written = match self.grid.get(row, col) {
             None => return,
-            Some(Cell::Text(t)) => normalize::value(t, Unit::Count, MoneyScale::Yuan).ok().and_then(|p| p.value),
+            Some(Cell::Text(t)) => {
+                normalize::value(t, Unit::Count, MoneyScale::Yuan).ok().and_then(|p| p.value)
+            }
             Some(Cell::Number(f)) => number(*f, Unit::Count, MoneyScale::Yuan).ok().and_then(|p| p.value),
             Some(Cell::Other(_)) => None,
         };
@@ -370,7 +390,9 @@ impl<'g> Sheet<'g> {
     fn unplaced(&mut self, row: u32, columns: &[(u32, Measure)], why: &str) {
         let cells: Vec<String> = columns
             .iter()
-            .filter_map(|&(c, _)| self.grid.get(row, c).map(|v| format!("{}={}", crate::Location::a1(row, c), show(v))))
+            .filter_map(|&(c, _)| {
+                self.grid.get(row, c).map(|v| format!("{}={}", crate::Location::a1(row, c), show(v)))
+            })
             .collect();
         self.note(
             Severity::Error,
@@ -406,8 +428,10 @@ impl<'g> Sheet<'g> {
             let mut columns: Vec<(u32, Key)> = Vec::new();
             for &((r, c), t) in texts.iter().filter(|((r, _), _)| *r == hr) {
                 let Lookup::Found(Label::Measure(m)) = self.look(t, ctx) else { continue };
-                if !matches!(m, Measure::Upheld | Measure::Corrected | Measure::Other | Measure::Pending | Measure::Total)
-                {
+                if !matches!(
+                    m,
+                    Measure::Upheld | Measure::Corrected | Measure::Other | Measure::Pending | Measure::Total
+                ) {
                     continue;
                 }
                 match self.block_of(r, c) {
@@ -428,8 +452,9 @@ impl<'g> Sheet<'g> {
             }
             let first_col = columns.iter().map(|c| c.0).min().unwrap_or(0);
             self.found.tables.push((REV, None, (hr.saturating_sub(2), first_col)));
-            let data_row =
-                (hr + 1..=hr + 3).find(|&r| columns.iter().any(|&(c, _)| self.has_content(r, c))).unwrap_or(hr + 1);
+            let data_row = (hr + 1..=hr + 3)
+                .find(|&r| columns.iter().any(|&(c, _)| self.has_content(r, c)))
+                .unwrap_or(hr + 1);
             for (c, key) in columns {
                 self.place(key, data_row, c, MoneyScale::Yuan);
             }
@@ -464,8 +489,11 @@ impl<'g> Sheet<'g> {
                 Lookup::Found(Label::Measure(m)) => m,
                 Lookup::Ambiguous(readings) => {
                     // 本年新 (the wrapped 2019 header): the first reading not yet taken in this row.
-                    let taken: Vec<Measure> =
-                        headers.last().filter(|h| h.0 == r).map(|h| h.1.iter().map(|x| x.1).collect()).unwrap_or_default();
+                    let taken: Vec<Measure> = headers
+                        .last()
+                        .filter(|h| h.0 == r)
+                        .map(|h| h.1.iter().map(|x| x.1).collect())
+                        .unwrap_or_default();
                     match readings.iter().find_map(|l| match l {
                         Label::Measure(m) if !taken.contains(m) => Some(*m),
                         _ => None,
@@ -526,7 +554,9 @@ impl<'g> Sheet<'g> {
                 match self.look(text, row_ctx) {
                     Lookup::Found(Label::Item(item)) if item.table() == PRO => {
                         for &(c, m, scale) in cols {
-                            let known = [Template::V2019, Template::V2021].iter().any(|&t| measures_of(item, t).contains(&m));
+                            let known = [Template::V2019, Template::V2021]
+                                .iter()
+                                .any(|&t| measures_of(item, t).contains(&m));
                             if known {
                                 self.place(Key::new(item, m), r, c, scale);
                             } else if self.has_content(r, c) {
@@ -534,7 +564,11 @@ impl<'g> Sheet<'g> {
                                     Severity::Warning,
                                     DiagnosticKind::UnknownLabel,
                                     Some((r, c)),
-                                    format!("{} has no column {} in the national format; not placed", item.code(), m.code()),
+                                    format!(
+                                        "{} has no column {} in the national format; not placed",
+                                        item.code(),
+                                        m.code()
+                                    ),
                                 );
                             }
                         }
@@ -545,7 +579,11 @@ impl<'g> Sheet<'g> {
                         }
                         if has_values {
                             let plain: Vec<(u32, Measure)> = cols.iter().map(|&(c, m, _)| (c, m)).collect();
-                            self.unplaced(r, &plain, &format!("row label {text:?} is not in the national format"));
+                            self.unplaced(
+                                r,
+                                &plain,
+                                &format!("row label {text:?} is not in the national format"),
+                            );
                         }
                     }
                 }

@@ -361,7 +361,9 @@ impl ReadOptions {
         let text = std::fs::read_to_string(path)
             .map_err(|source| Error::new(ErrorKind::Io { location: Location::file(path), source }))?;
         let base = path.parent().unwrap_or(Path::new(""));
-        let bad = |line: usize, message: String| Error::new(ErrorKind::Manifest { path: path.to_path_buf(), line, message });
+        let bad = |line: usize, message: String| {
+            Error::new(ErrorKind::Manifest { path: path.to_path_buf(), line, message })
+        };
         let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
         let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
         let col = |name: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}') == name);
@@ -369,7 +371,8 @@ impl ReadOptions {
             return Err(bad(1, "the header must be `path,unit,year`".into()));
         };
         for record in reader.records() {
-            let record = record.map_err(|e| bad(e.position().map_or(0, |p| p.line() as usize), e.to_string()))?;
+            let record =
+                record.map_err(|e| bad(e.position().map_or(0, |p| p.line() as usize), e.to_string()))?;
             let line = record.position().map_or(0, |p| p.line() as usize);
             let field = |i: usize| record.get(i).unwrap_or("");
             if field(pc).is_empty() {
@@ -377,7 +380,12 @@ impl ReadOptions {
             }
             let year = match field(yc) {
                 "" => None,
-                y => Some(y.parse().ok().filter(|y| (1990..=2100).contains(y)).ok_or_else(|| bad(line, format!("bad year {y:?}")))?),
+                y => Some(
+                    y.parse()
+                        .ok()
+                        .filter(|y| (1990..=2100).contains(y))
+                        .ok_or_else(|| bad(line, format!("bad year {y:?}")))?,
+                ),
             };
             let file = normal_path(&base.join(field(pc)));
             self.manifest.insert(file, ManifestEntry { unit: field(uc).to_string(), year });
@@ -428,7 +436,8 @@ impl ReadOptions {
     pub fn from_dir(&self, dir: impl AsRef<Path>) -> Result<Batch> {
         let dir = dir.as_ref();
         let mut files = Vec::new();
-        walk(dir, &mut files).map_err(|source| Error::new(ErrorKind::Io { location: Location::file(dir), source }))?;
+        walk(dir, &mut files)
+            .map_err(|source| Error::new(ErrorKind::Io { location: Location::file(dir), source }))?;
         files.sort();
         Ok(self.read_files(files))
     }
@@ -531,8 +540,12 @@ fn flag_duplicates(batch: &mut Batch) {
                 .map(|&j| batch.reports[j].source.display().to_string())
                 .collect();
             let r = &mut batch.reports[i];
-            let message =
-                format!("{} {} is also reported by {}; both are kept", r.division_name, r.year, others.join(", "));
+            let message = format!(
+                "{} {} is also reported by {}; both are kept",
+                r.division_name,
+                r.year,
+                others.join(", ")
+            );
             r.diagnostics.push(Diagnostic {
                 severity: Severity::Warning,
                 kind: DiagnosticKind::Duplicate,

@@ -76,11 +76,14 @@ pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64) -> Res<(Vec<
             return Err(diag(
                 DiagnosticKind::Unreadable,
                 at(),
-                format!("not a spreadsheet: the file starts with neither a zip nor an OLE signature (.{ext})"),
+                format!(
+                    "not a spreadsheet: the file starts with neither a zip nor an OLE signature (.{ext})"
+                ),
             ));
         }
     };
-    file.rewind().map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
+    file.rewind()
+        .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
     let reader = BufReader::new(file);
     let mut notes = Vec::new();
     let grids = match format {
@@ -132,12 +135,20 @@ pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64) -> Res<(Vec<
                 diag(DiagnosticKind::Unreadable, at(), message)
             })?;
             dense(path, &mut wb, max_cells, &mut notes, |wb, name| {
-                wb.merge_cells_by_sheet_name(name).unwrap_or_default().iter().map(|d| (d.start, d.end)).collect()
+                wb.merge_cells_by_sheet_name(name)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|d| (d.start, d.end))
+                    .collect()
             })?
         }
     };
     if grids.iter().all(Grid::is_empty) && notes.is_empty() {
-        return Err(diag(DiagnosticKind::NoTable, at(), "the workbook is empty: no sheet holds any cell".into()));
+        return Err(diag(
+            DiagnosticKind::NoTable,
+            at(),
+            "the workbook is empty: no sheet holds any cell".into(),
+        ));
     }
     Ok((grids, notes))
 }
@@ -167,9 +178,14 @@ fn contains_utf16(bytes: &[u8], text: &str) -> bool {
 /// declared count within what its size can hold.
 fn check_zip(path: &Path, max_part: u64) -> Res<()> {
     let at = || Location::file(path);
-    let file = File::open(path).map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot open: {e}")))?;
+    let file =
+        File::open(path).map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot open: {e}")))?;
     let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
-        diag(DiagnosticKind::Unreadable, at(), format!("not a readable workbook: the zip archive is damaged ({e})"))
+        diag(
+            DiagnosticKind::Unreadable,
+            at(),
+            format!("not a readable workbook: the zip archive is damaged ({e})"),
+        )
     })?;
     let mut sst_size = None;
     for i in 0..zip.len() {
@@ -209,7 +225,9 @@ fn check_zip(path: &Path, max_part: u64) -> Res<()> {
                 return Err(diag(
                     DiagnosticKind::Limit,
                     at(),
-                    format!("the shared-string table declares {n} strings in {size} bytes: refused as malformed"),
+                    format!(
+                        "the shared-string table declares {n} strings in {size} bytes: refused as malformed"
+                    ),
                 ));
             }
         }

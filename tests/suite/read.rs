@@ -45,7 +45,13 @@ fn sample_reproduces_the_generators_values() {
     let mut got = BTreeMap::new();
     for r in &batch.reports {
         for v in &r.values {
-            assert!(got.insert((r.division_code, r.year, v.key), v.value).is_none(), "{} {} {} twice", r.division_code, r.year, v.key);
+            assert!(
+                got.insert((r.division_code, r.year, v.key), v.value).is_none(),
+                "{} {} {} twice",
+                r.division_code,
+                r.year,
+                v.key
+            );
         }
     }
     let missing: Vec<_> = expected.keys().filter(|k| !got.contains_key(k)).take(5).collect();
@@ -77,7 +83,10 @@ fn xinyuan_2022_loads_every_published_number() {
     let batch = load_real();
     assert_eq!(batch.reports.len(), 1);
     let r = &batch.reports[0];
-    assert_eq!((r.division_code, r.division_name.as_str(), r.year, r.template), (654025, "新源县", 2022, Template::V2021));
+    assert_eq!(
+        (r.division_code, r.division_name.as_str(), r.year, r.template),
+        (654025, "新源县", 2022, Template::V2021)
+    );
     for t in &r.tables {
         assert_eq!(t.template, Template::V2021, "{:?}", t.table);
     }
@@ -102,7 +111,11 @@ fn xinyuan_2022_loads_every_published_number() {
         .map(|d| d.location.to_string())
         .collect();
     assert_eq!(blanks.len(), 4, "{blanks:?}");
-    assert!(blanks.iter().all(|b| b.starts_with(&root().join("data/real/新源县-2022.xlsx!Sheet1!").display().to_string())));
+    assert!(
+        blanks
+            .iter()
+            .all(|b| b.starts_with(&root().join("data/real/新源县-2022.xlsx!Sheet1!").display().to_string()))
+    );
     assert_eq!(get(Item::NewReceived, Measure::OtherOrg), None);
     assert!(r.get(Key::new(Item::NewReceived, Measure::OtherOrg)).is_some(), "blank, not absent");
 }
@@ -126,7 +139,8 @@ fn sheet(path: &Path, rows: &[&[&str]]) {
     wb.save(path).expect("save");
 }
 
-const HEADER: &[&str] = &["", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"];
+const HEADER: &[&str] =
+    &["", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"];
 
 fn diagnostics_of<'a>(batch: &'a Batch, file: &str) -> Vec<&'a xxgk::Diagnostic> {
     batch.all_diagnostics().filter(|d| d.location.file.as_ref().is_some_and(|f| f.ends_with(file))).collect()
@@ -138,18 +152,40 @@ fn bad_input_is_diagnosed_and_the_rest_still_loads() {
     let good = std::fs::read(root().join("data/real/新源县-2022.xlsx")).expect("real workbook");
     std::fs::write(dir.join("新源县-2022.xlsx"), &good).expect("write");
     std::fs::write(dir.join("truncated-新源县-2021.xlsx"), &good[..good.len() / 2]).expect("write");
-    std::fs::write(dir.join("random.xlsx"), (0..4000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<_>>())
-        .expect("write");
+    std::fs::write(
+        dir.join("random.xlsx"),
+        (0..4000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<_>>(),
+    )
+    .expect("write");
     std::fs::write(dir.join("zero.xls"), b"").expect("write");
-    std::fs::copy(root().join("data/test/encrypted-新源县-2022.xlsx"), dir.join("encrypted.xlsx")).expect("copy");
+    std::fs::copy(root().join("data/test/encrypted-新源县-2022.xlsx"), dir.join("encrypted.xlsx"))
+        .expect("copy");
     Workbook::new().save(dir.join("empty.xlsx")).expect("empty workbook");
     sheet(&dir.join("notes-奎屯市-2022.xlsx"), &[&["会议纪要"], &["出席人数", "12"]]);
     sheet(
         &dir.join("伊宁县-2022.xlsx"),
-        &[&["伊宁县2022年政府信息公开工作年度报告"], HEADER, &["一、本年新收政府信息公开申请数量", "约30", "0", "0", "0", "0", "0", "-3"]],
+        &[
+            &["伊宁县2022年政府信息公开工作年度报告"],
+            HEADER,
+            &["一、本年新收政府信息公开申请数量", "约30", "0", "0", "0", "0", "0", "-3"],
+        ],
     );
-    sheet(&dir.join("招商局-2022.xlsx"), &[&["某某招商局2022年政府信息公开工作年度报告"], HEADER, &["一、本年新收政府信息公开申请数量", "1", "0", "0", "0", "0", "0", "1"]]);
-    sheet(&dir.join("新源县-2022-copy.xlsx"), &[&["新源县2022年报告"], HEADER, &["一、本年新收政府信息公开申请数量", "3", "0", "0", "0", "2", "0", "5"]]);
+    sheet(
+        &dir.join("招商局-2022.xlsx"),
+        &[
+            &["某某招商局2022年政府信息公开工作年度报告"],
+            HEADER,
+            &["一、本年新收政府信息公开申请数量", "1", "0", "0", "0", "0", "0", "1"],
+        ],
+    );
+    sheet(
+        &dir.join("新源县-2022-copy.xlsx"),
+        &[
+            &["新源县2022年报告"],
+            HEADER,
+            &["一、本年新收政府信息公开申请数量", "3", "0", "0", "0", "2", "0", "5"],
+        ],
+    );
 
     let batch = ReadOptions::new().from_dir(&dir).expect("folder");
     assert_eq!(batch.files, 10);
@@ -172,22 +208,38 @@ fn bad_input_is_diagnosed_and_the_rest_still_loads() {
     has("招商局-2022.xlsx", DiagnosticKind::Unit, "cannot tell the unit");
     has("新源县-2022-copy.xlsx", DiagnosticKind::Duplicate, "新源县 2022 is also reported by");
     // The bad value names its cell.
-    let bad = diagnostics_of(&batch, "伊宁县-2022.xlsx").into_iter().find(|d| d.kind == DiagnosticKind::BadValue).cloned();
+    let bad = diagnostics_of(&batch, "伊宁县-2022.xlsx")
+        .into_iter()
+        .find(|d| d.kind == DiagnosticKind::BadValue)
+        .cloned();
     assert_eq!(bad.and_then(|d| d.location.cell), Some((2, 1)));
     // The good files still load: the real report, its copy (both kept), and 伊宁县 with its good cells.
     let mut units: Vec<(u32, i32)> = batch.reports.iter().map(|r| (r.division_code, r.year)).collect();
     units.sort();
     assert_eq!(units, vec![(654021, 2022), (654025, 2022), (654025, 2022)]);
     let yining = batch.reports.iter().find(|r| r.division_code == 654021).expect("伊宁县 loads");
-    assert_eq!(yining.get(Key::new(Item::NewReceived, Measure::CommercialEnterprise)).and_then(|v| v.value), Some(0));
+    assert_eq!(
+        yining.get(Key::new(Item::NewReceived, Measure::CommercialEnterprise)).and_then(|v| v.value),
+        Some(0)
+    );
     assert_eq!(yining.get(Key::new(Item::NewReceived, Measure::Total)).and_then(|v| v.value), Some(-3));
-    assert!(yining.get(Key::new(Item::NewReceived, Measure::NaturalPerson)).is_none(), "a bad cell is not a value");
+    assert!(
+        yining.get(Key::new(Item::NewReceived, Measure::NaturalPerson)).is_none(),
+        "a bad cell is not a value"
+    );
 }
 
 #[test]
 fn strict_mode_refuses_reports_with_problems() {
     let dir = scratch("strict");
-    sheet(&dir.join("伊宁县-2022.xlsx"), &[&["伊宁县2022年报告"], HEADER, &["一、本年新收政府信息公开申请数量", "x", "0", "0", "0", "0", "0", "0"]]);
+    sheet(
+        &dir.join("伊宁县-2022.xlsx"),
+        &[
+            &["伊宁县2022年报告"],
+            HEADER,
+            &["一、本年新收政府信息公开申请数量", "x", "0", "0", "0", "0", "0", "0"],
+        ],
+    );
     let batch = ReadOptions::new().strict(true).from_dir(&dir).expect("folder");
     assert!(batch.reports.is_empty());
     assert!(batch.diagnostics.iter().any(|d| d.message.contains("refused in strict mode")));
