@@ -120,7 +120,8 @@ pub struct Rates {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn rates(rollup: &Rollup) -> Vec<Rates> {
-    let mut by: BTreeMap<(String, u32, i32), (String, BTreeMap<Key, Option<i64>>)> = BTreeMap::new();
+    type Cells = BTreeMap<Key, Option<i64>>;
+    let mut by: BTreeMap<(String, u32, i32), (String, Cells)> = BTreeMap::new();
     for row in &rollup.rows {
         by.entry((row.level.clone(), row.code, row.year))
             .or_insert_with(|| (row.name.clone(), BTreeMap::new()))

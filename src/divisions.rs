@@ -407,8 +407,9 @@ impl Registry {
         codes.sort_unstable();
         codes.dedup();
         if codes.len() > 1 {
-            let named = |code: u32| -> bool {
-                self.ancestors(code).any(|a| {
+            // The nearest named ancestor decides: 徐州市 before 江苏省.
+            let named = |code: u32, depth: usize| -> bool {
+                self.ancestors(code).nth(depth).is_some_and(|a| {
                     let d = &self.divisions[self.by_code[&a]];
                     !is_pseudo(&d.name)
                         && hints.iter().any(|h| {
@@ -419,9 +420,12 @@ impl Registry {
                         })
                 })
             };
-            let kept: Vec<u32> = codes.iter().copied().filter(|&c| named(c)).collect();
-            if !kept.is_empty() {
-                codes = kept;
+            for depth in 0..2 {
+                let kept: Vec<u32> = codes.iter().copied().filter(|&c| named(c, depth)).collect();
+                if !kept.is_empty() {
+                    codes = kept;
+                    break;
+                }
             }
         }
         match codes.len() {

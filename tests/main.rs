@@ -1,6 +1,10 @@
 //! xxgk's integration tests, in one binary: every file directly under `tests/` would be its own
 //! binary linking polars again, so the suites live in `tests/suite/` as modules of this one.
 
+#[path = "suite/analysis.rs"]
+mod analysis;
+#[path = "suite/examples.rs"]
+mod examples;
 #[path = "suite/normalize.rs"]
 mod normalize;
 #[path = "suite/read.rs"]

@@ -314,12 +314,8 @@ fn label(style: Style, item: Item, t: Template, with_number: bool) -> String {
             } else {
                 numbering
             };
-            let text = text
-                .replace('“', "\"")
-                .replace('”', "\"")
-                .replace('（', " (")
-                .replace('）', ")")
-                .replace('，', ", ");
+            let text =
+                text.replace(['“', '”'], "\"").replace('（', " (").replace('）', ")").replace('，', ", ");
             let mut s = format!("{numbering}{text}");
             if s.chars().count() > 12 {
                 let cut: String = s.chars().take(10).collect();

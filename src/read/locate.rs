@@ -45,6 +45,9 @@ struct Sheet<'g> {
     found: Found,
 }
 
+/// A proactive header cell: column, measure, and how money without a unit is meant.
+type HeaderColumn = (u32, Measure, MoneyScale);
+
 const APP: Table = Table::Applications;
 const REV: Table = Table::ReviewLitigation;
 const PRO: Table = Table::Proactive;
@@ -242,10 +245,10 @@ impl<'g> Sheet<'g> {
                     continue;
                 }
                 last_anchor = Some(a);
-                if let Some(Cell::Text(t)) = self.grid.get(a.0, a.1) {
-                    if labels.last() != Some(&t.as_str()) {
-                        labels.push(t.as_str());
-                    }
+                if let Some(Cell::Text(t)) = self.grid.get(a.0, a.1)
+                    && labels.last() != Some(&t.as_str())
+                {
+                    labels.push(t.as_str());
                 }
             }
             let Some((&last, left)) = labels.split_last() else {
@@ -320,11 +323,10 @@ impl<'g> Sheet<'g> {
         }
         // （六）其他处理 with sub-items is the 2021 group; alone, the 2019 data row.
         let has_other_parts = placed_rows.iter().any(|(i, _)| i.parent() == Some(Item::Other));
-        if has_other_parts {
-            if let Some(pos) = placed_rows.iter().position(|(i, _)| *i == Item::Other) {
-                let (_, row) = placed_rows.remove(pos);
-                subtotal_rows.push((Item::Other, row));
-            }
+        if let (true, Some(pos)) = (has_other_parts, placed_rows.iter().position(|(i, _)| *i == Item::Other))
+        {
+            let (_, row) = placed_rows.remove(pos);
+            subtotal_rows.push((Item::Other, row));
         }
         let other_row = placed_rows.iter().any(|(i, _)| *i == Item::Other);
         let template = if has_other_parts {
@@ -375,8 +377,10 @@ impl<'g> Sheet<'g> {
             Some(Cell::Number(f)) => number(*f, Unit::Count, MoneyScale::Yuan).ok().and_then(|p| p.value),
             Some(Cell::Other(_)) => None,
         };
-        if let (Some(w), Some(p)) = (written, parts) {
-            if w != p {
+        if let (Some(w), Some(p)) = (written, parts)
+            && w != p
+        {
+            {
                 self.note(
                     Severity::Warning,
                     DiagnosticKind::Subtotal,
@@ -483,7 +487,7 @@ impl<'g> Sheet<'g> {
     fn proactive(&mut self, texts: &[((u32, u32), &'g str)]) {
         let ctx = Context::Column { table: PRO };
         // Header rows and their columns.
-        let mut headers: Vec<(u32, Vec<(u32, Measure, MoneyScale)>)> = Vec::new();
+        let mut headers: Vec<(u32, Vec<HeaderColumn>)> = Vec::new();
         for &((r, c), t) in texts {
             let measure = match self.look(t, ctx) {
                 Lookup::Found(Label::Measure(m)) => m,
