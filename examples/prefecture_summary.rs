@@ -1,7 +1,8 @@
 //! The prefecture summary: what every prefecture (or province, the nation, each unit) received
 //! and decided each year, with who reported.
 //!
-//! Reads every workbook under PATH (default `data/sample`, the synthetic 伊犁哈萨克自治州),
+//! Reads every workbook under PATH (default `data/sample`, the synthetic 伊犁哈萨克自治州; a
+//! `manifest.csv` at the top of a PATH folder is used unless `--manifest` names another),
 //! checks the identities, infers what they allow, and sums the units to the chosen level.
 //! Derived group subtotals (（三）不予公开 …) are rows of their own; a sum where some units left
 //! a cell blank is marked `*` with the count.
@@ -10,6 +11,8 @@
 //!
 //! ```text
 //! cargo run --release --example prefecture_summary -- [--level L] [--year Y] [--format F] [--out FILE] [PATH]...
+//!
+//! loaded 55 reports from 52 files: 11 units, 2019–2023; 22 in the 2019 format, 33 in the 2021 format; diagnostics: 0 errors, 0 warnings, 478 infos
 //!
 //! 伊犁哈萨克自治州 2022年: 11/11 个县级单位
 //!   三、收到和处理政府信息公开申请情况
@@ -95,6 +98,7 @@ fn summary(args: &Args, loaded: Loaded) -> Result<(), Box<dyn Error>> {
         }
         Format::Table => {
             let mut out = common::sink(args)?;
+            writeln!(out, "{}\n", loaded.summary())?;
             let rates = xxgk::compare::rates(&rollup);
             for cov in &rollup.coverage {
                 let missing: Vec<String> = cov

@@ -91,8 +91,9 @@ pub struct Registry {
     /// Official names and unique short forms → indices.
     by_name: HashMap<String, Vec<usize>>,
     children: HashMap<u32, Vec<u32>>,
-    /// The longest name, in characters (bounds the scan of [`Registry::find_in`]).
-    longest: usize,
+    /// The lengths (in characters) of the names starting with each character, longest first:
+    /// [`Registry::find_in`] tries only these at each position of a text.
+    lengths: HashMap<char, Vec<usize>>,
 }
 
 /// The registry embedded from `data/divisions.csv`, parsed on first use.
@@ -272,8 +273,17 @@ impl Registry {
             }
         }
         by_name.extend(short);
-        let longest = by_name.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-        Registry { divisions, by_code, by_name, children, longest }
+        let mut lengths: HashMap<char, Vec<usize>> = HashMap::new();
+        for name in by_name.keys() {
+            if let Some(first) = name.chars().next() {
+                lengths.entry(first).or_default().push(name.chars().count());
+            }
+        }
+        for v in lengths.values_mut() {
+            v.sort_unstable_by(|a, b| b.cmp(a));
+            v.dedup();
+        }
+        Registry { divisions, by_code, by_name, children, lengths }
     }
 
     /// The number of divisions.
@@ -459,7 +469,8 @@ impl Registry {
         let mut i = 0;
         while i < chars.len() {
             let mut matched = 0;
-            for len in (2..=self.longest.min(chars.len() - i)).rev() {
+            let lengths = self.lengths.get(&chars[i].1).map_or(&[][..], Vec::as_slice);
+            for &len in lengths.iter().filter(|&&l| l >= 2 && l <= chars.len() - i) {
                 let end = chars.get(i + len).map_or(text.len(), |c| c.0);
                 let piece = &text[chars[i].0..end];
                 // Bare short forms (新源) are too easily part of other words; require a suffix.

@@ -115,6 +115,8 @@ pub fn tidy(reports: &[Report], validation: &Validation) -> Result<DataFrame> {
 
 /// The wide view: one row per report, one column per `table.item.measure` cell of either
 /// template (money in 分), inferred values included; a cell the report does not have is null.
+/// `validation` must be the result of [`validate::reports`](crate::validate::reports) on the
+/// same reports (as for [`tidy`]).
 ///
 /// ```
 /// use xxgk::read::ReadOptions;
@@ -154,8 +156,7 @@ pub fn wide(reports: &[Report], validation: &Validation) -> Result<DataFrame> {
         let values: Vec<Option<i64>> = (0..n)
             .map(|i| match validation.cells(i).and_then(|c| c.get(&key)) {
                 Some(res) if res.origin != Origin::Derived => res.value,
-                Some(_) => None,
-                None => reports[i].get(key).and_then(|v| v.value),
+                _ => None,
             })
             .collect();
         columns.push(Series::new(key.to_string().into(), values).into());

@@ -254,18 +254,13 @@ fn check(
     prev: Option<(&Report, &BTreeMap<Key, Resolved>)>,
 ) -> Option<Violation> {
     let mut sides = [0i64, 0i64];
-    let mut sources = Vec::new();
     for (side, terms) in [&eq.lhs, &eq.rhs].into_iter().enumerate() {
         for term in terms {
-            let (r, c) = match term.lag {
-                0 => (report, cells),
-                _ => prev?,
+            let c = match term.lag {
+                0 => cells,
+                _ => prev?.1,
             };
-            let x = c.get(&term.key)?.value?;
-            sides[side] += i64::from(term.sign) * x;
-            if let Some(at) = location(r, term.key) {
-                sources.push(at);
-            }
+            sides[side] += i64::from(term.sign) * c.get(&term.key)?.value?;
         }
     }
     let [actual, expected] = sides;
@@ -273,7 +268,18 @@ fn check(
         Relation::Equal => actual == expected,
         Relation::AtLeast => actual >= expected,
     };
-    (!holds).then(|| Violation {
+    if holds {
+        return None;
+    }
+    // Only a violation needs its cells named.
+    let sources = eq
+        .terms()
+        .filter_map(|term| match term.lag {
+            0 => location(report, term.key),
+            _ => prev.and_then(|(r, _)| location(r, term.key)),
+        })
+        .collect();
+    Some(Violation {
         division_code: report.division_code,
         division_name: report.division_name.clone(),
         year: report.year,

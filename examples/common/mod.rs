@@ -120,11 +120,41 @@ pub fn run(with_level: bool, body: impl FnOnce(&Args, Loaded) -> Result<(), Box<
 pub struct Loaded {
     pub reports: Vec<Report>,
     pub validation: Validation,
+    pub files: usize,
+    /// Diagnostics by severity: errors, warnings, infos.
+    pub counts: [usize; 3],
+}
+
+impl Loaded {
+    /// One line on what was loaded: reports, units, years, templates, diagnostics.
+    pub fn summary(&self) -> String {
+        let units: std::collections::BTreeSet<u32> = self.reports.iter().map(|r| r.division_code).collect();
+        let years: std::collections::BTreeSet<i32> = self.reports.iter().map(|r| r.year).collect();
+        let span = match (years.first(), years.last()) {
+            (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+            (Some(a), _) => a.to_string(),
+            _ => String::new(),
+        };
+        let by = |t| self.reports.iter().filter(|r| r.template == t).count();
+        format!(
+            "loaded {} reports from {} files: {} units, {span}; {} in the 2019 format, {} in the 2021 format; diagnostics: {} errors, {} warnings, {} infos",
+            self.reports.len(),
+            self.files,
+            units.len(),
+            by(xxgk::schema::Template::V2019),
+            by(xxgk::schema::Template::V2021),
+            self.counts[0],
+            self.counts[1],
+            self.counts[2],
+        )
+    }
 }
 
 /// Load every path; diagnostics to stderr. `None` when nothing could be loaded.
 pub fn load(args: &Args) -> Result<Option<Loaded>, Box<dyn Error>> {
     let mut reports = Vec::new();
+    let mut files = 0;
+    let mut counts = [0usize; 3];
     let mut infos: std::collections::BTreeMap<&'static str, usize> = Default::default();
     for path in &args.paths {
         let mut opts = ReadOptions::new();
@@ -150,7 +180,13 @@ pub fn load(args: &Args) -> Result<Option<Loaded>, Box<dyn Error>> {
                 continue;
             }
         };
+        files += batch.files;
         for d in batch.all_diagnostics() {
+            counts[match d.severity {
+                Severity::Error => 0,
+                Severity::Warning => 1,
+                Severity::Info => 2,
+            }] += 1;
             if d.severity == Severity::Info {
                 *infos.entry(d.kind.code()).or_default() += 1;
             } else {
@@ -178,7 +214,7 @@ pub fn load(args: &Args) -> Result<Option<Loaded>, Box<dyn Error>> {
             validation.inferred.len()
         );
     }
-    Ok(Some(Loaded { reports, validation }))
+    Ok(Some(Loaded { reports, validation, files, counts }))
 }
 
 fn show_paths(paths: &[PathBuf]) -> String {

@@ -7,7 +7,7 @@
 //! The unit and the year come from, in order: the manifest, the title cells, the sheet name
 //! (layout 2), the file name, the folder names. Disagreements are diagnostics.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use super::grid::{Cell, Grid};
@@ -238,6 +238,7 @@ fn assemble(
         values: Vec::new(),
         diagnostics,
     };
+    let mut placed: HashSet<Key> = HashSet::new();
     for (sheet_index, f) in parts {
         let sheet_index = *sheet_index as u16;
         let sheet_name = &sheet_names[sheet_index as usize];
@@ -276,7 +277,7 @@ fn assemble(
             report.tables.push(TableRead { table, template: shown, cell });
         }
         for v in &f.values {
-            if report.values.iter().any(|x| x.key == v.key) {
+            if !placed.insert(v.key) {
                 report.diagnostics.push(Diagnostic {
                     severity: Severity::Warning,
                     kind: DiagnosticKind::DuplicateCell,
@@ -350,6 +351,7 @@ fn finish(report: &mut Report) {
             _ => {}
         }
     }
+    let present: HashSet<Key> = report.values.iter().map(|v| v.key).collect();
     for &table in Table::ALL {
         let Some(read) = report.tables.iter().find(|t| t.table == table) else {
             notes.push(Diagnostic {
@@ -362,7 +364,7 @@ fn finish(report: &mut Report) {
         };
         let missing: Vec<String> = cells(read.template)
             .iter()
-            .filter(|k| k.table == table && !report.values.iter().any(|v| v.key == **k))
+            .filter(|k| k.table == table && !present.contains(*k))
             .map(|k| format!("{}.{}", k.item, k.measure))
             .collect();
         if !missing.is_empty() {

@@ -3,7 +3,7 @@
 //! Works on [`Grid`] only: cell values and merged regions, whatever produced them.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::DiagnosticKind;
 use super::grid::{Cell, Grid};
@@ -41,8 +41,14 @@ pub(super) struct Found {
 
 struct Sheet<'g> {
     grid: &'g Grid,
-    cache: RefCell<HashMap<(&'g str, Context), Lookup>>,
     found: Found,
+    /// The keys placed so far.
+    placed: HashSet<Key>,
+}
+
+thread_local! {
+    /// Label lookups of this worker thread, by context then text.
+    static LABELS: RefCell<HashMap<Context, HashMap<String, Lookup>>> = RefCell::new(HashMap::new());
 }
 
 /// A proactive header cell: column, measure, and how money without a unit is meant.
@@ -53,7 +59,7 @@ const REV: Table = Table::ReviewLitigation;
 const PRO: Table = Table::Proactive;
 
 pub(super) fn locate(grid: &Grid) -> Found {
-    let mut sheet = Sheet { grid, cache: RefCell::new(HashMap::new()), found: Found::default() };
+    let mut sheet = Sheet { grid, found: Found::default(), placed: HashSet::new() };
     let texts: Vec<((u32, u32), &str)> = grid
         .sorted()
         .into_iter()
@@ -80,13 +86,21 @@ pub(super) fn locate(grid: &Grid) -> Found {
 }
 
 impl<'g> Sheet<'g> {
-    fn look(&self, text: &'g str, ctx: Context) -> Lookup {
-        if let Some(hit) = self.cache.borrow().get(&(text, ctx)) {
-            return hit.clone();
-        }
-        let answer = label(text, ctx);
-        self.cache.borrow_mut().insert((text, ctx), answer.clone());
-        answer
+    /// Look a label up once per worker thread: the same labels recur in every file.
+    fn look(&self, text: &str, ctx: Context) -> Lookup {
+        LABELS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let by_text = cache.entry(ctx).or_default();
+            if let Some(hit) = by_text.get(text) {
+                return hit.clone();
+            }
+            let answer = label(text, ctx);
+            // Bounded: a sheet of free text must not grow the cache without end.
+            if by_text.len() < 50_000 {
+                by_text.insert(text.to_string(), answer.clone());
+            }
+            answer
+        })
     }
 
     /// The label seen at a cell (its own text or its merged region's).
@@ -109,7 +123,7 @@ impl<'g> Sheet<'g> {
             Some(Cell::Number(f)) => number(*f, key.measure.unit(), scale),
             Some(Cell::Other(s)) => Err(ValueError { raw: s.clone(), reason: "not a number" }),
         };
-        if self.found.values.iter().any(|v| v.key == key) {
+        if !self.placed.insert(key) {
             self.note(
                 Severity::Warning,
                 DiagnosticKind::DuplicateCell,

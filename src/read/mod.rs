@@ -478,16 +478,16 @@ impl ReadOptions {
 
     /// One file: its reports, and its diagnostics that belong to no report.
     fn read_file(&self, path: &Path) -> (Vec<Report>, Vec<Diagnostic>) {
-        let mut loose = Vec::new();
-        let grids = match open::open(path, self.max_file_size, self.max_cells) {
-            Ok((grids, diags)) => {
-                loose.extend(diags);
-                grids
-            }
-            Err(d) => return (Vec::new(), vec![d]),
+        let (mut reports, mut loose, skipped) = self.read_grids(path, false);
+        let troubled = |reports: &[Report], loose: &[Diagnostic]| {
+            loose
+                .iter()
+                .chain(reports.iter().flat_map(|r| r.diagnostics.iter()))
+                .any(|d| d.severity >= Severity::Warning)
         };
-        let manifest = self.manifest.get(&normal_path(path));
-        let reports = layout::reports(path, &grids, manifest.map(|m| (m.unit.as_str(), m.year)), &mut loose);
+        if skipped && troubled(&reports, &loose) {
+            (reports, loose, _) = self.read_grids(path, true);
+        }
         if !self.strict {
             return (reports, loose);
         }
@@ -521,6 +521,21 @@ impl ReadOptions {
             }
         }
         (kept, loose)
+    }
+}
+
+impl ReadOptions {
+    /// Open and lay out one file; the flag says whether merged regions were skipped.
+    fn read_grids(&self, path: &Path, merges: bool) -> (Vec<Report>, Vec<Diagnostic>, bool) {
+        let opened = match open::open(path, self.max_file_size, self.max_cells, merges) {
+            Ok(o) => o,
+            Err(d) => return (Vec::new(), vec![d], false),
+        };
+        let mut loose = opened.notes;
+        let manifest = self.manifest.get(&normal_path(path));
+        let reports =
+            layout::reports(path, &opened.grids, manifest.map(|m| (m.unit.as_str(), m.year)), &mut loose);
+        (reports, loose, opened.merges_skipped)
     }
 }
 

@@ -6,8 +6,7 @@
 //! compression ratios) and the shared-string count is bounded; xlsx and xlsb sheets are
 //! streamed cell by cell into a sparse grid, never materialised as a dense range.
 
-use std::fs::File;
-use std::io::{BufReader, Read, Seek};
+use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
 use calamine::{Data, DataRef, Ods, Reader, Xls, Xlsb, Xlsx};
@@ -34,9 +33,19 @@ enum Format {
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
+/// A workbook's sheets as grids, and what was noticed opening it.
+pub(super) struct Opened {
+    pub grids: Vec<Grid>,
+    pub notes: Vec<Diagnostic>,
+    /// Merged regions were not read (xlsx keeps them at the end of each sheet's XML: a second
+    /// parse). Labels sit in a region's top-left cell, so tables read the same without them;
+    /// the caller asks again with `merges` when a sheet does not read cleanly.
+    pub merges_skipped: bool,
+}
+
 /// Open a workbook: its sheets as grids (sheets over the cell limit are left out with a
 /// diagnostic), or one diagnostic saying why the file cannot be read.
-pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64) -> Res<(Vec<Grid>, Vec<Diagnostic>)> {
+pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64, merges: bool) -> Res<Opened> {
     let at = || Location::file(path);
     let meta = std::fs::metadata(path)
         .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
@@ -47,23 +56,18 @@ pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64) -> Res<(Vec<
             format!("file is {} bytes, over the limit of {max_file_size}", meta.len()),
         ));
     }
-    let mut file = File::open(path)
-        .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot open the file: {e}")))?;
-    let mut head = [0u8; 8];
-    let n = read_head(&mut file, &mut head)
+    // One read: the zip checks and calamine work on the same bytes.
+    let bytes = std::fs::read(path)
         .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
-    let head = &head[..n];
-    if n == 0 {
+    if bytes.is_empty() {
         return Err(diag(DiagnosticKind::Unreadable, at(), "the file is empty (0 bytes)".into()));
     }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let format = match (head.starts_with(ZIP_MAGIC), head.starts_with(CFB_MAGIC), ext.as_str()) {
+    let format = match (bytes.starts_with(ZIP_MAGIC), bytes.starts_with(CFB_MAGIC), ext.as_str()) {
         (true, _, "xlsb") => Format::Xlsb,
         (true, _, "ods") => Format::Ods,
         (true, _, _) => Format::Xlsx,
         (_, true, "xlsx" | "xlsm" | "xlsb" | "ods") => {
-            let bytes = std::fs::read(path)
-                .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
             let message = if contains_utf16(&bytes, "EncryptionInfo") {
                 "the workbook is encrypted (password-protected); save it without a password to read it"
             } else {
@@ -82,47 +86,49 @@ pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64) -> Res<(Vec<
             ));
         }
     };
-    file.rewind()
-        .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
-    let reader = BufReader::new(file);
+    if format != Format::Xls {
+        check_zip(path, &bytes, max_file_size.saturating_mul(8))?;
+    }
+    let reader = Cursor::new(bytes);
     let mut notes = Vec::new();
     let grids = match format {
-        Format::Xlsx | Format::Xlsb | Format::Ods => {
-            check_zip(path, max_file_size.saturating_mul(8))?;
-            match format {
-                Format::Xlsx => {
-                    let mut wb: Xlsx<_> = Xlsx::new(reader).map_err(|e| unreadable(path, "xlsx", &e))?;
-                    let mut grids = Vec::new();
-                    for name in wb.sheet_names() {
-                        let merges = wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
-                        let grid = {
-                            let mut cells =
-                                wb.worksheet_cells_reader(&name).map_err(|e| unreadable(path, "xlsx", &e))?;
-                            stream(path, &name, max_cells, || cells.next_cell().map_err(|e| e.to_string()))
-                        };
-                        push_grid(grid, merges.iter().map(|d| (d.start, d.end)), &mut grids, &mut notes);
-                    }
-                    grids
+        Format::Xlsx | Format::Xlsb | Format::Ods => match format {
+            Format::Xlsx => {
+                let mut wb: Xlsx<_> = Xlsx::new(reader).map_err(|e| unreadable(path, "xlsx", &e))?;
+                let mut grids = Vec::new();
+                for name in wb.sheet_names() {
+                    let merges = if merges {
+                        wb.merge_cells_by_sheet_name(&name).unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
+                    let grid = {
+                        let mut cells =
+                            wb.worksheet_cells_reader(&name).map_err(|e| unreadable(path, "xlsx", &e))?;
+                        stream(path, &name, max_cells, || cells.next_cell().map_err(|e| e.to_string()))
+                    };
+                    push_grid(grid, merges.iter().map(|d| (d.start, d.end)), &mut grids, &mut notes);
                 }
-                Format::Xlsb => {
-                    let mut wb: Xlsb<_> = Xlsb::new(reader).map_err(|e| unreadable(path, "xlsb", &e))?;
-                    let mut grids = Vec::new();
-                    for name in wb.sheet_names() {
-                        let grid = {
-                            let mut cells =
-                                wb.worksheet_cells_reader(&name).map_err(|e| unreadable(path, "xlsb", &e))?;
-                            stream(path, &name, max_cells, || cells.next_cell().map_err(|e| e.to_string()))
-                        };
-                        push_grid(grid, std::iter::empty(), &mut grids, &mut notes);
-                    }
-                    grids
-                }
-                _ => {
-                    let mut wb: Ods<_> = Ods::new(reader).map_err(|e| unreadable(path, "ods", &e))?;
-                    dense(path, &mut wb, max_cells, &mut notes, |_, _| Vec::new())?
-                }
+                grids
             }
-        }
+            Format::Xlsb => {
+                let mut wb: Xlsb<_> = Xlsb::new(reader).map_err(|e| unreadable(path, "xlsb", &e))?;
+                let mut grids = Vec::new();
+                for name in wb.sheet_names() {
+                    let grid = {
+                        let mut cells =
+                            wb.worksheet_cells_reader(&name).map_err(|e| unreadable(path, "xlsb", &e))?;
+                        stream(path, &name, max_cells, || cells.next_cell().map_err(|e| e.to_string()))
+                    };
+                    push_grid(grid, std::iter::empty(), &mut grids, &mut notes);
+                }
+                grids
+            }
+            _ => {
+                let mut wb: Ods<_> = Ods::new(reader).map_err(|e| unreadable(path, "ods", &e))?;
+                dense(path, &mut wb, max_cells, &mut notes, |_, _| Vec::new())?
+            }
+        },
         Format::Xls => {
             let mut wb: Xls<_> = Xls::new(reader).map_err(|e| {
                 let message = match &e {
@@ -150,18 +156,7 @@ pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64) -> Res<(Vec<
             "the workbook is empty: no sheet holds any cell".into(),
         ));
     }
-    Ok((grids, notes))
-}
-
-fn read_head(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
+    Ok(Opened { grids, notes, merges_skipped: format == Format::Xlsx && !merges })
 }
 
 fn unreadable(path: &Path, what: &str, e: &dyn std::fmt::Display) -> Diagnostic {
@@ -176,11 +171,9 @@ fn contains_utf16(bytes: &[u8], text: &str) -> bool {
 /// Check a zipped workbook's directory before calamine inflates anything: every part within
 /// `max_part` bytes uncompressed and no suspicious compression ratio; the shared-string table's
 /// declared count within what its size can hold.
-fn check_zip(path: &Path, max_part: u64) -> Res<()> {
+fn check_zip(path: &Path, bytes: &[u8], max_part: u64) -> Res<()> {
     let at = || Location::file(path);
-    let file =
-        File::open(path).map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot open: {e}")))?;
-    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
         diag(
             DiagnosticKind::Unreadable,
             at(),

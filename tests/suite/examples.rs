@@ -40,6 +40,7 @@ fn prefecture_summary_with_no_arguments_summarises_the_sample() {
     let o = run("prefecture_summary", &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
+    assert!(text.starts_with("loaded 55 reports from 52 files: 11 units, 2019–2023; 22 in the 2019 format, 33 in the 2021 format; diagnostics: 0 errors, 0 warnings"), "{text}");
     for year in 2019..=2023 {
         assert!(text.contains(&format!("伊犁哈萨克自治州 {year}年: 11/11 个县级单位")), "{text}");
     }
@@ -128,6 +129,9 @@ fn year_over_year_marks_the_template_change() {
     let (v, p, d): (i64, i64, i64) =
         (t[7].parse().expect("v"), t[8].parse().expect("p"), t[9].parse().expect("d"));
     assert_eq!(v - p, d);
+    let real = run("year_over_year", &["--format", "csv", "data/real"]);
+    assert!(real.status.success(), "one year loads; there is nothing to compare");
+    assert_eq!(csv_rows(&real).len(), 1, "the header only");
     let table = run("year_over_year", &["--year", "2022"]);
     assert!(stdout(&table).contains("伊犁哈萨克自治州 2022年 vs 2021年"));
 }

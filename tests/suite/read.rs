@@ -292,3 +292,22 @@ fn tables_are_found_anywhere_with_variant_labels() {
     assert_eq!(get(Item::OtherOther, Measure::Total), Some(Some(0)));
     assert_eq!(r.template_of(Table::Applications), Template::V2021);
 }
+
+#[test]
+fn xls_and_ods_read_like_xlsx() {
+    let values = |path: PathBuf| {
+        let batch = ReadOptions::new().from_path(&path).expect("file");
+        let problems: Vec<String> = batch
+            .all_diagnostics()
+            .filter(|d| d.severity >= Severity::Warning)
+            .map(|d| d.to_string())
+            .collect();
+        assert!(problems.is_empty(), "{problems:#?}");
+        assert_eq!(batch.reports.len(), 1, "{path:?}");
+        batch.reports[0].values.iter().map(|v| (v.key, v.value)).collect::<BTreeMap<_, _>>()
+    };
+    let xlsx = values(root().join("data/real/新源县-2022.xlsx"));
+    assert_eq!(xlsx.len(), 200);
+    assert_eq!(values(root().join("data/test/新源县-2022.xls")), xlsx);
+    assert_eq!(values(root().join("data/test/新源县-2022.ods")), xlsx);
+}
