@@ -10,7 +10,7 @@ mod sample;
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, open_workbook_auto};
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use xxgk::read::{ReadOptions, Report, Value};
 use xxgk::rollup::{Level, by_level};
 use xxgk::schema::Template;
