@@ -54,6 +54,15 @@ pub struct Change {
 }
 
 /// Compare every year with the year before, for every group of a rollup that has both.
+///
+/// ```
+/// use xxgk::rollup::{by_level, Level};
+/// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+/// let checked = xxgk::validate::reports(&batch.reports);
+/// // One year only: nothing to compare with.
+/// assert!(xxgk::compare::years(&by_level(&batch.reports, &checked, Level::Unit)).is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn years(rollup: &Rollup) -> Vec<Change> {
     let mut by: BTreeMap<(String, u32, i32), BTreeMap<Key, &Row>> = BTreeMap::new();
     for row in &rollup.rows {

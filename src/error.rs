@@ -28,16 +28,34 @@ impl Error {
     }
 
     /// What went wrong.
+    ///
+    /// ```
+    /// let Err(err) = "x".parse::<xxgk::schema::Rule>() else { return Err("parsed".into()) };
+    /// assert!(matches!(err.kind(), xxgk::ErrorKind::UnknownCode { what: "rule", .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn kind(&self) -> &ErrorKind {
         &self.0
     }
 
     /// What went wrong, by value.
+    ///
+    /// ```
+    /// let Err(err) = "x".parse::<xxgk::schema::Rule>() else { return Err("parsed".into()) };
+    /// assert!(matches!(err.into_kind(), xxgk::ErrorKind::UnknownCode { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_kind(self) -> ErrorKind {
         *self.0
     }
 
     /// Where it went wrong, when that is a place in a file.
+    ///
+    /// ```
+    /// let err = xxgk::read::ReadOptions::new().from_path("missing.xlsx").err().ok_or("read")?;
+    /// assert_eq!(err.location().map(|l| l.to_string()), Some("missing.xlsx".to_string()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn location(&self) -> Option<&Location> {
         match &*self.0 {
             ErrorKind::Io { location, .. }
@@ -184,17 +202,29 @@ pub struct Location {
 
 impl Location {
     /// A location in a file.
+    ///
+    /// ```
+    /// assert_eq!(xxgk::Location::file("a.xlsx").to_string(), "a.xlsx");
+    /// ```
     pub fn file(path: impl AsRef<Path>) -> Location {
         Location { file: Some(path.as_ref().to_path_buf()), sheet: None, cell: None }
     }
 
     /// The same location narrowed to a sheet.
+    ///
+    /// ```
+    /// assert_eq!(xxgk::Location::file("a.xlsx").with_sheet("表三").to_string(), "a.xlsx!表三");
+    /// ```
     pub fn with_sheet(mut self, sheet: impl Into<String>) -> Location {
         self.sheet = Some(sheet.into());
         self
     }
 
     /// The same location narrowed to a cell (0-based row and column).
+    ///
+    /// ```
+    /// assert_eq!(xxgk::Location::file("a.xlsx").with_cell(6, 2).to_string(), "a.xlsx!C7");
+    /// ```
     pub fn with_cell(mut self, row: u32, col: u32) -> Location {
         self.cell = Some((row, col));
         self

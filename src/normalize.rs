@@ -606,6 +606,10 @@ pub enum MoneyScale {
 
 impl MoneyScale {
     /// 分 per unit.
+    ///
+    /// ```
+    /// assert_eq!(xxgk::normalize::MoneyScale::WanYuan.fen(), 1_000_000);
+    /// ```
     pub const fn fen(self) -> i64 {
         match self {
             MoneyScale::Yuan => 100,

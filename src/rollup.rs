@@ -99,11 +99,22 @@ pub struct Grouping {
 
 impl Grouping {
     /// An empty grouping; `label` fills the `level` column of its rows.
+    ///
+    /// ```
+    /// let g = xxgk::rollup::Grouping::new("伊犁州直属");
+    /// assert!(g.members(1).is_empty());
+    /// ```
     pub fn new(label: impl Into<String>) -> Grouping {
         Grouping { label: label.into(), ..Grouping::default() }
     }
 
     /// Add one unit to group `code` named `name`.
+    ///
+    /// ```
+    /// let mut g = xxgk::rollup::Grouping::new("plain");
+    /// g.add_unit(1, "南疆样本", 654025).add_unit(1, "南疆样本", 654026);
+    /// assert_eq!(g.members(1), vec![654025, 654026]);
+    /// ```
     pub fn add_unit(&mut self, code: u32, name: &str, unit: u32) -> &mut Grouping {
         self.names.entry(code).or_insert_with(|| name.to_string());
         self.members.entry(code).or_default().insert(unit);
@@ -112,6 +123,12 @@ impl Grouping {
 
     /// Add every county-level unit under `division` (see
     /// [`Registry::expected_units`](crate::divisions::Registry::expected_units)) to group `code`.
+    ///
+    /// ```
+    /// let mut g = xxgk::rollup::Grouping::new("custom");
+    /// g.add_division(7, "伊犁州直属", 654000);
+    /// assert_eq!(g.members(7).len(), 11);
+    /// ```
     pub fn add_division(&mut self, code: u32, name: &str, division: u32) -> &mut Grouping {
         for unit in registry().expected_units(division) {
             self.add_unit(code, name, unit);
@@ -120,6 +137,12 @@ impl Grouping {
     }
 
     /// The member units of group `code`.
+    ///
+    /// ```
+    /// let mut g = xxgk::rollup::Grouping::new("custom");
+    /// g.add_unit(1, "一", 654025);
+    /// assert_eq!(g.members(1), vec![654025]);
+    /// ```
     pub fn members(&self, code: u32) -> Vec<u32> {
         self.members.get(&code).map(|m| m.iter().copied().collect()).unwrap_or_default()
     }
@@ -180,6 +203,15 @@ pub struct Rollup {
 }
 
 /// Sum to a level of the registry.
+///
+/// ```
+/// use xxgk::rollup::{by_level, Level};
+/// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+/// let checked = xxgk::validate::reports(&batch.reports);
+/// let province = by_level(&batch.reports, &checked, Level::Province);
+/// assert_eq!((province.coverage[0].code, province.coverage[0].reported.len()), (650000, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn by_level(reports: &[Report], validation: &Validation, level: Level) -> Rollup {
     let reg = registry();
     let group_of = |code: u32| -> Option<u32> {
@@ -206,6 +238,17 @@ pub fn by_level(reports: &[Report], validation: &Validation, level: Level) -> Ro
 }
 
 /// Sum by a grouping of your own; a unit may belong to several groups.
+///
+/// ```
+/// use xxgk::rollup::{by_grouping, Grouping};
+/// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+/// let checked = xxgk::validate::reports(&batch.reports);
+/// let mut g = Grouping::new("custom");
+/// g.add_unit(1, "新源与昭苏", 654025).add_unit(1, "新源与昭苏", 654026);
+/// let sums = by_grouping(&batch.reports, &checked, &g);
+/// assert_eq!(sums.coverage[0].missing, vec![654026]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn by_grouping(reports: &[Report], validation: &Validation, grouping: &Grouping) -> Rollup {
     let mut groups_of: HashMap<u32, Vec<u32>> = HashMap::new();
     for (g, members) in &grouping.members {

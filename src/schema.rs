@@ -106,6 +106,11 @@ code_enum! {
 
 impl Template {
     /// The template in force for a report year: 2019 format up to 2020, 2021 format after.
+    ///
+    /// ```
+    /// use xxgk::schema::Template;
+    /// assert_eq!((Template::for_year(2020), Template::for_year(2021)), (Template::V2019, Template::V2021));
+    /// ```
     pub const fn for_year(year: i32) -> Template {
         if year <= 2020 { Template::V2019 } else { Template::V2021 }
     }
@@ -777,6 +782,11 @@ pub struct Key {
 
 impl Key {
     /// The key of `item` × `measure`; the table is the item's.
+    ///
+    /// ```
+    /// use xxgk::schema::{Item, Key, Measure};
+    /// assert_eq!(Key::new(Item::Total, Measure::Total).to_string(), "applications.total.total");
+    /// ```
     pub fn new(item: Item, measure: Measure) -> Key {
         Key { table: item.table(), item, measure }
     }
@@ -952,6 +962,10 @@ impl fmt::Display for Severity {
 
 impl Rule {
     /// Errors for the format's own arithmetic and signs, warnings for the soft identities.
+    ///
+    /// ```
+    /// assert_eq!(xxgk::schema::Rule::S5.severity(), xxgk::schema::Severity::Warning);
+    /// ```
     pub const fn severity(self) -> Severity {
         match self {
             Rule::A1 | Rule::A2 | Rule::A3 | Rule::A4 | Rule::A5 | Rule::S4 => Severity::Error,
@@ -960,6 +974,10 @@ impl Rule {
     }
 
     /// The identity in words, as the national format states it.
+    ///
+    /// ```
+    /// assert!(xxgk::schema::Rule::A4.statement().contains("尚未审结"));
+    /// ```
     pub const fn statement(self) -> &'static str {
         match self {
             Rule::A1 => "per applicant column: 新收 + 上年结转 = （七）总计 + 结转下年度",
@@ -1031,11 +1049,23 @@ pub struct Equation {
 
 impl Equation {
     /// Every key the equation involves (with its lag), lhs first.
+    ///
+    /// ```
+    /// use xxgk::schema::{equations, Rule, Template};
+    /// let a1 = equations(Template::V2021).iter().find(|e| e.rule == Rule::A1).ok_or("no A1")?;
+    /// assert_eq!(a1.terms().count(), 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn terms(&self) -> impl Iterator<Item = &Term> {
         self.lhs.iter().chain(self.rhs.iter())
     }
 
     /// Whether the equation spans two years.
+    ///
+    /// ```
+    /// use xxgk::schema::{equations, Rule, Template};
+    /// assert!(equations(Template::V2021).iter().filter(|e| e.rule == Rule::S1).all(|e| e.is_cross_year()));
+    /// ```
     pub fn is_cross_year(&self) -> bool {
         self.terms().any(|t| t.lag > 0)
     }
@@ -1045,6 +1075,12 @@ impl Equation {
 ///
 /// Group subtotal identities (A3 over `withheld` …) are included with the derived keys, so a
 /// validator that fills derived cells first checks them too.
+///
+/// ```
+/// use xxgk::schema::{equations, Rule, Template};
+/// let a4 = equations(Template::V2021).iter().filter(|e| e.rule == Rule::A4).count();
+/// assert_eq!(a4, 3); // 行政复议 and the two litigation blocks
+/// ```
 pub fn equations(template: Template) -> &'static [Equation] {
     static EQS: OnceLock<[Vec<Equation>; 2]> = OnceLock::new();
     let all = EQS.get_or_init(|| [Template::V2019, Template::V2021].map(build_equations));

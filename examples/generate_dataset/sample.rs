@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use xxgk::normalize::yuan;
-use xxgk::schema::{Caption, Item, Key, Measure, Table, Template, Unit, cells, measures};
+use xxgk::schema::{Item, Key, Measure, Table, Template, Unit, cells, measures};
 
 pub type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -360,7 +360,6 @@ fn draw_proactive(cv: &mut Canvas, pen: &mut Pen, t: Template, r: u32, c: u16) -
             r += 1;
         }
     }
-    let _ = Caption::ALL;
     r + 1
 }
 
@@ -418,7 +417,6 @@ fn draw_applications(cv: &mut Canvas, pen: &mut Pen, t: Template, r: u32, c: u16
         .filter(|i| i.table() == Table::Applications && i.in_template(t) && !i.is_heading())
         .collect();
     let outcome_first = r + 2;
-    let outcome_last = outcome_first + rows.iter().filter(|i| i.parent().is_some()).count() as u32 - 1;
     let outcome_rows: Vec<Item> = rows.iter().copied().filter(|i| i.parent().is_some()).collect();
     let mut group_start: Option<(Item, u32)> = None;
     for &item in &rows {
@@ -459,7 +457,6 @@ fn draw_applications(cv: &mut Canvas, pen: &mut Pen, t: Template, r: u32, c: u16
         }
         r += 1;
     }
-    let _ = outcome_last;
     if !outcome_rows.is_empty() {
         cv.region(
             merge,

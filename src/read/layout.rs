@@ -456,9 +456,7 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
                 continue;
             }
         };
-        let Some(year) =
-            u32::try_from(year_in(&y).unwrap_or(0)).ok().filter(|y| *y >= 1990).map(|y| y as i32)
-        else {
+        let Some(year) = year_in(&y) else {
             problems.push(Diagnostic {
                 severity: Severity::Error,
                 kind: DiagnosticKind::Year,

@@ -119,6 +119,15 @@ pub struct Report {
 
 impl Report {
     /// The value read for `key`, if the report has that cell.
+    ///
+    /// ```
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real/新源县-2022.xlsx");
+    /// # let report = &xxgk::read::ReadOptions::new().from_path(path)?.reports[0];
+    /// use xxgk::schema::{Item, Key, Measure};
+    /// let cell = report.get(Key::new(Item::NormativeDocuments, Measure::Issued)).ok_or("absent")?;
+    /// assert_eq!(cell.value, None); // present, but blank
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get(&self, key: Key) -> Option<&Value> {
         self.values.iter().find(|v| v.key == key)
     }
@@ -138,6 +147,16 @@ impl Report {
     }
 
     /// The location of a value's cell: file, sheet, cell.
+    ///
+    /// ```
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real/新源县-2022.xlsx");
+    /// # let report = &xxgk::read::ReadOptions::new().from_path(path)?.reports[0];
+    /// let v = &report.values[0];
+    /// assert_eq!(v.key.to_string(), "proactive.regulations.issued");
+    /// let at = report.location(v.cell);
+    /// assert_eq!((at.sheet.as_deref(), at.cell), (Some("Sheet1"), v.cell.map(|c| (c.row, c.col))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn location(&self, cell: Option<CellRef>) -> Location {
         let loc = Location::file(&self.source);
         match cell {
@@ -333,6 +352,12 @@ impl Default for ReadOptions {
 impl ReadOptions {
     /// The defaults: not strict, no manifest, all cores, 64 MiB per file, 2,000,000 cells per
     /// sheet, no progress callback.
+    ///
+    /// ```
+    /// let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// assert_eq!(batch.reports.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new() -> ReadOptions {
         ReadOptions::default()
     }
@@ -340,6 +365,13 @@ impl ReadOptions {
     /// Strict mode (default `false`): warnings count as errors, and a report with any error
     /// is refused (its diagnostics move to the batch) instead of loaded with the bad cells
     /// left out.
+    ///
+    /// ```
+    /// // 新源县 2022 has blanks (infos) but no warning: strict mode still loads it.
+    /// let batch = xxgk::read::ReadOptions::new().strict(true).from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// assert_eq!(batch.reports.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn strict(&mut self, yes: bool) -> &mut ReadOptions {
         self.strict = yes;
         self
@@ -395,6 +427,12 @@ impl ReadOptions {
 
     /// Worker threads for [`from_dir`](ReadOptions::from_dir) (default 0: one per core). The
     /// output order never depends on it.
+    ///
+    /// ```
+    /// let batch = xxgk::read::ReadOptions::new().threads(1).from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// assert_eq!(batch.files, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn threads(&mut self, n: usize) -> &mut ReadOptions {
         self.threads = n;
         self
@@ -402,6 +440,13 @@ impl ReadOptions {
 
     /// The largest file read, in bytes (default 64 MiB); also bounds the uncompressed size of
     /// each part of a zipped workbook, at 8 times this.
+    ///
+    /// ```
+    /// use xxgk::read::{DiagnosticKind, ReadOptions};
+    /// let batch = ReadOptions::new().max_file_size(1000).from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// assert_eq!(batch.diagnostics[0].kind, DiagnosticKind::Limit);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_file_size(&mut self, bytes: u64) -> &mut ReadOptions {
         self.max_file_size = bytes;
         self
@@ -409,12 +454,32 @@ impl ReadOptions {
 
     /// The most cells read from one sheet (default 2,000,000); a larger sheet is refused with a
     /// diagnostic before it is materialised.
+    ///
+    /// ```
+    /// use xxgk::read::{DiagnosticKind, ReadOptions};
+    /// let batch = ReadOptions::new().max_cells(10).from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// assert!(batch.reports.is_empty());
+    /// assert!(batch.diagnostics.iter().any(|d| d.kind == DiagnosticKind::Limit));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_cells(&mut self, cells: u64) -> &mut ReadOptions {
         self.max_cells = cells;
         self
     }
 
     /// Call `f(done, total)` after each file (default none): for a progress bar.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// let seen = Arc::new(AtomicUsize::new(0));
+    /// let s = Arc::clone(&seen);
+    /// xxgk::read::ReadOptions::new()
+    ///     .progress(move |done, _total| { s.fetch_max(done, Ordering::Relaxed); })
+    ///     .from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// assert_eq!(seen.load(Ordering::Relaxed), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn progress(&mut self, f: impl Fn(usize, usize) + Send + Sync + 'static) -> &mut ReadOptions {
         self.progress = Some(Arc::new(f));
         self
@@ -424,6 +489,13 @@ impl ReadOptions {
     ///
     /// An error only when `path` itself cannot be read; every problem inside a file is a
     /// diagnostic.
+    ///
+    /// ```
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real/新源县-2022.xlsx");
+    /// assert_eq!(xxgk::read::ReadOptions::new().from_path(path)?.reports[0].year, 2022);
+    /// assert!(xxgk::read::ReadOptions::new().from_path("no/such/file.xlsx").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_path(&self, path: impl AsRef<Path>) -> Result<Batch> {
         let path = path.as_ref();
         let meta = std::fs::metadata(path)
@@ -433,6 +505,13 @@ impl ReadOptions {
 
     /// Read every workbook (by extension: xlsx, xlsm, xlsb, xls, ods) under `dir`, recursively,
     /// in parallel. Reports come in path order whatever the thread count.
+    ///
+    /// ```
+    /// let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/test"))?;
+    /// // Three files: the .xls and .ods load; the encrypted workbook is a diagnostic.
+    /// assert_eq!((batch.files, batch.reports.len()), (3, 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_dir(&self, dir: impl AsRef<Path>) -> Result<Batch> {
         let dir = dir.as_ref();
         let mut files = Vec::new();
@@ -443,6 +522,13 @@ impl ReadOptions {
     }
 
     /// Read these files (in parallel); the batch keeps their order.
+    ///
+    /// ```
+    /// let path = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real/新源县-2022.xlsx"));
+    /// let batch = xxgk::read::ReadOptions::new().from_paths(&[path.clone(), path]);
+    /// assert_eq!(batch.reports.len(), 2); // both kept, each told about the other
+    /// assert!(batch.all_diagnostics().any(|d| d.kind == xxgk::read::DiagnosticKind::Duplicate));
+    /// ```
     pub fn from_paths(&self, paths: &[PathBuf]) -> Batch {
         self.read_files(paths.to_vec())
     }
