@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::frame::{self as frames, codes, enum_column, table_column};
+use crate::frame::{self as frames, key_columns};
 use crate::rollup::{Rollup, Row};
 use crate::schema::{Item, Key, Measure, Template, comparable};
 
@@ -170,21 +170,14 @@ pub fn rates(rollup: &Rollup) -> Vec<Rates> {
 /// ```
 pub fn frame(changes: &[Change]) -> Result<DataFrame> {
     let c = changes;
+    let [table, item, measure] = key_columns(c.iter().map(|x| x.key))?;
     let columns = vec![
         Series::new("level".into(), c.iter().map(|r| r.level.as_str()).collect::<Vec<_>>()).into(),
         Series::new("code".into(), c.iter().map(|r| r.code).collect::<Vec<_>>()).into(),
         Series::new("name".into(), c.iter().map(|r| r.name.as_str()).collect::<Vec<_>>()).into(),
-        table_column("table", c.iter().map(|r| r.key.table.index() as u8).collect())?,
-        enum_column(
-            "item",
-            &codes(Item::ALL, Item::code),
-            c.iter().map(|r| r.key.item.index() as u8).collect(),
-        )?,
-        enum_column(
-            "measure",
-            &codes(Measure::ALL, Measure::code),
-            c.iter().map(|r| r.key.measure.index() as u8).collect(),
-        )?,
+        table,
+        item,
+        measure,
         Series::new("year".into(), c.iter().map(|r| r.year).collect::<Vec<_>>()).into(),
         Series::new("value".into(), c.iter().map(|r| r.value).collect::<Vec<_>>()).into(),
         Series::new("prev_value".into(), c.iter().map(|r| r.prev_value).collect::<Vec<_>>()).into(),

@@ -43,8 +43,19 @@ pub(crate) fn frame(height: usize, columns: Vec<Column>) -> Result<DataFrame> {
     DataFrame::new(height, columns).map_err(|e| polars_error("building a frame", e))
 }
 
-pub(crate) fn table_column(name: &str, tables: Vec<u8>) -> Result<Column> {
-    enum_column(name, &codes(Table::ALL, Table::code), tables)
+/// The `table`, `item` and `measure` Enum columns of a sequence of keys.
+pub(crate) fn key_columns(keys: impl Iterator<Item = Key>) -> Result<[Column; 3]> {
+    let (mut table, mut item, mut measure) = (Vec::new(), Vec::new(), Vec::new());
+    for k in keys {
+        table.push(k.table.index() as u8);
+        item.push(k.item.index() as u8);
+        measure.push(k.measure.index() as u8);
+    }
+    Ok([
+        enum_column("table", &codes(Table::ALL, Table::code), table)?,
+        enum_column("item", &codes(Item::ALL, Item::code), item)?,
+        enum_column("measure", &codes(Measure::ALL, Measure::code), measure)?,
+    ])
 }
 
 /// The tidy frame: one row per published or inferred value (blank values are rows with a null
@@ -67,9 +78,7 @@ pub fn tidy(reports: &[Report], validation: &Validation) -> Result<DataFrame> {
     let mut province = Vec::with_capacity(n);
     let mut year = Vec::with_capacity(n);
     let mut template = Vec::with_capacity(n);
-    let mut table = Vec::with_capacity(n);
-    let mut item = Vec::with_capacity(n);
-    let mut measure = Vec::with_capacity(n);
+    let mut keys = Vec::with_capacity(n);
     let mut value = Vec::with_capacity(n);
     let mut origin = Vec::with_capacity(n);
     let mut source = Vec::with_capacity(n);
@@ -88,14 +97,13 @@ pub fn tidy(reports: &[Report], validation: &Validation) -> Result<DataFrame> {
             province.push(pro);
             year.push(r.year);
             template.push(r.template_of(v.key.table).index() as u8);
-            table.push(v.key.table.index() as u8);
-            item.push(v.key.item.index() as u8);
-            measure.push(v.key.measure.index() as u8);
+            keys.push(v.key);
             value.push(x);
             origin.push(o as u8);
             source.push(r.location(v.cell).to_string());
         }
     }
+    let [table, item, measure] = key_columns(keys.into_iter())?;
     let columns = vec![
         Series::new("division_code".into(), code).into(),
         Series::new("division_name".into(), name).into(),
@@ -103,9 +111,9 @@ pub fn tidy(reports: &[Report], validation: &Validation) -> Result<DataFrame> {
         Series::new("province_code".into(), province).into(),
         Series::new("year".into(), year).into(),
         enum_column("template", &codes(Template::ALL, Template::code), template)?,
-        table_column("table", table)?,
-        enum_column("item", &codes(Item::ALL, Item::code), item)?,
-        enum_column("measure", &codes(Measure::ALL, Measure::code), measure)?,
+        table,
+        item,
+        measure,
         Series::new("value".into(), value).into(),
         enum_column("origin", &["published", "inferred"], origin)?,
         Series::new("source".into(), source).into(),

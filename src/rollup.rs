@@ -28,9 +28,9 @@ use polars::prelude::*;
 
 use crate::divisions::registry;
 use crate::error::Result;
-use crate::frame::{codes, enum_column, frame, table_column};
+use crate::frame::{frame, key_columns};
 use crate::read::Report;
-use crate::schema::{Item, Key, Measure};
+use crate::schema::Key;
 use crate::validate::Validation;
 
 /// A level of the division hierarchy to sum to.
@@ -358,22 +358,15 @@ impl Rollup {
         let col = |f: &dyn Fn(&Row) -> u32, name: &str| -> Column {
             Series::new(name.into(), rows.iter().map(f).collect::<Vec<u32>>()).into()
         };
+        let [table, item, measure] = key_columns(rows.iter().map(|x| x.key))?;
         let columns = vec![
             Series::new("level".into(), rows.iter().map(|r| r.level.as_str()).collect::<Vec<_>>()).into(),
             col(&|r| r.code, "code"),
             Series::new("name".into(), rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>()).into(),
             Series::new("year".into(), rows.iter().map(|r| r.year).collect::<Vec<_>>()).into(),
-            table_column("table", rows.iter().map(|r| r.key.table.index() as u8).collect())?,
-            enum_column(
-                "item",
-                &codes(Item::ALL, Item::code),
-                rows.iter().map(|r| r.key.item.index() as u8).collect(),
-            )?,
-            enum_column(
-                "measure",
-                &codes(Measure::ALL, Measure::code),
-                rows.iter().map(|r| r.key.measure.index() as u8).collect(),
-            )?,
+            table,
+            item,
+            measure,
             Series::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()).into(),
             col(&|r| r.blank_units, "blank_units"),
             col(&|r| r.units_reported, "units_reported"),

@@ -320,10 +320,10 @@ impl Validation {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn frame(&self) -> crate::Result<polars::prelude::DataFrame> {
-        use crate::frame::{codes, enum_column, frame, table_column};
-        use crate::schema::Measure;
+        use crate::frame::{codes, enum_column, frame, key_columns};
         use polars::prelude::*;
         let v = &self.violations;
+        let [table, item, measure] = key_columns(v.iter().map(|x| x.key))?;
         let columns: Vec<Column> = vec![
             Series::new("division_code".into(), v.iter().map(|x| x.division_code).collect::<Vec<_>>()).into(),
             Series::new(
@@ -339,17 +339,9 @@ impl Validation {
             )?,
             Series::new("severity".into(), v.iter().map(|x| x.severity.to_string()).collect::<Vec<_>>())
                 .into(),
-            table_column("table", v.iter().map(|x| x.key.table.index() as u8).collect())?,
-            enum_column(
-                "item",
-                &codes(Item::ALL, Item::code),
-                v.iter().map(|x| x.key.item.index() as u8).collect(),
-            )?,
-            enum_column(
-                "measure",
-                &codes(Measure::ALL, Measure::code),
-                v.iter().map(|x| x.key.measure.index() as u8).collect(),
-            )?,
+            table,
+            item,
+            measure,
             Series::new("expected".into(), v.iter().map(|x| x.expected).collect::<Vec<_>>()).into(),
             Series::new("actual".into(), v.iter().map(|x| x.actual).collect::<Vec<_>>()).into(),
             Series::new("difference".into(), v.iter().map(|x| x.difference).collect::<Vec<_>>()).into(),
