@@ -37,7 +37,9 @@ pub struct Merge {
 #[derive(Clone, Debug, Default)]
 pub struct Grid {
     name: String,
-    cells: HashMap<(u32, u32), Cell>,
+    /// Cells in reading order (row, then column), unique positions: spreadsheets stream their
+    /// cells in this order, so setting is an append and getting a binary search.
+    cells: Vec<((u32, u32), Cell)>,
     merges: Vec<Merge>,
     /// Covered cell → its merge's anchor.
     covered: HashMap<(u32, u32), (u32, u32)>,
@@ -75,10 +77,21 @@ impl Grid {
     /// assert_eq!(grid.get(2, 3), Some(&Cell::Number(5.0)));
     /// ```
     pub fn set(&mut self, row: u32, col: u32, cell: Cell) {
-        if matches!(&cell, Cell::Text(t) if t.trim().is_empty()) {
-            self.cells.remove(&(row, col));
-        } else {
-            self.cells.insert((row, col), cell);
+        let at = (row, col);
+        let empty = matches!(&cell, Cell::Text(t) if t.trim().is_empty());
+        if self.cells.last().is_none_or(|(last, _)| *last < at) {
+            if !empty {
+                self.cells.push((at, cell));
+            }
+            return;
+        }
+        match (self.cells.binary_search_by_key(&at, |(k, _)| *k), empty) {
+            (Ok(i), true) => {
+                self.cells.remove(i);
+            }
+            (Ok(i), false) => self.cells[i].1 = cell,
+            (Err(_), true) => {}
+            (Err(i), false) => self.cells.insert(i, (at, cell)),
         }
     }
 
@@ -131,7 +144,7 @@ impl Grid {
     /// assert_eq!(xxgk::read::Grid::new("s").get(0, 0), None);
     /// ```
     pub fn get(&self, row: u32, col: u32) -> Option<&Cell> {
-        self.cells.get(&(row, col))
+        self.cells.binary_search_by_key(&(row, col), |(k, _)| *k).ok().map(|i| &self.cells[i].1)
     }
 
     /// The text a reader sees at `(row, col)`: the cell's own text, or the text of the merged
@@ -144,8 +157,8 @@ impl Grid {
     /// assert_eq!(grid.label(0, 0), None); // numbers are not labels
     /// ```
     pub fn label(&self, row: u32, col: u32) -> Option<&str> {
-        let at = self.anchor(row, col);
-        match self.cells.get(&at) {
+        let (r, c) = self.anchor(row, col);
+        match self.get(r, c) {
             Some(Cell::Text(t)) => Some(t.as_str()),
             _ => None,
         }
@@ -180,9 +193,7 @@ impl Grid {
     }
 
     /// Every stored cell in reading order (row by row, left to right).
-    pub(crate) fn sorted(&self) -> Vec<((u32, u32), &Cell)> {
-        let mut out: Vec<((u32, u32), &Cell)> = self.cells.iter().map(|(k, v)| (*k, v)).collect();
-        out.sort_unstable_by_key(|(k, _)| *k);
-        out
+    pub(crate) fn sorted(&self) -> impl Iterator<Item = ((u32, u32), &Cell)> {
+        self.cells.iter().map(|(k, v)| (*k, v))
     }
 }

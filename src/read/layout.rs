@@ -67,7 +67,7 @@ pub(super) fn reports(
     }
     // Sheets without tables are worth a word only when they hold numbers.
     for (i, f) in &found {
-        if f.tables.is_empty() && grids[*i].sorted().iter().any(|(_, c)| matches!(c, Cell::Number(_))) {
+        if f.tables.is_empty() && grids[*i].sorted().any(|(_, c)| matches!(c, Cell::Number(_))) {
             loose.push(Diagnostic {
                 severity: Severity::Warning,
                 kind: DiagnosticKind::NoTable,
@@ -410,10 +410,9 @@ const TABLE_HEADERS: &[&str] = &["table", "表"];
 
 /// A tidy long table: the first row names the columns. `None` when the grid is not one.
 fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Report>> {
-    let cells = grid.sorted();
-    let first_row = cells.first()?.0.0;
-    let header: Vec<(u32, String)> = cells
-        .iter()
+    let first_row = grid.sorted().next()?.0.0;
+    let header: Vec<(u32, String)> = grid
+        .sorted()
         .take_while(|(p, _)| p.0 == first_row)
         .filter_map(|(p, c)| match c {
             Cell::Text(t) => Some((p.1, t.trim().to_lowercase())),
@@ -436,7 +435,7 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
         }
     };
     let mut groups: BTreeMap<(u32, i32), Report> = BTreeMap::new();
-    let last_row = cells.last().map_or(first_row, |c| c.0.0);
+    let last_row = grid.sorted().last().map_or(first_row, |c| c.0.0);
     let mut problems = Vec::new();
     for r in first_row + 1..=last_row {
         let (u, y, it) = (text(r, unit_c), text(r, year_c), text(r, item_c));

@@ -615,6 +615,11 @@ fn number(f: f64, unit: Unit, scale: MoneyScale) -> Result<Parsed, ValueError> {
     if !f.is_finite() {
         return Err(ValueError { raw: f.to_string(), reason: "not a number" });
     }
+    // Whole counts (nearly every cell) need no text round trip; the rest go through the parser
+    // so that fractions and money are checked and exact.
+    if unit != Unit::Money && f.fract() == 0.0 && f.abs() < 9.0e15 {
+        return Ok(Parsed { value: Some(f as i64), note: None });
+    }
     normalize::value(&format!("{f}"), unit, scale)
 }
 
