@@ -62,7 +62,6 @@ pub(super) fn locate(grid: &Grid) -> Found {
     let mut sheet = Sheet { grid, found: Found::default(), placed: HashSet::new() };
     let texts: Vec<((u32, u32), &str)> = grid
         .sorted()
-        .into_iter()
         .filter_map(|(pos, c)| match c {
             Cell::Text(t) => Some((pos, t.as_str())),
             _ => None,
