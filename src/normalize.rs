@@ -26,7 +26,7 @@
 //! Cell values go through [`value`]: blanks (`""`, `-`, `—`, `/`, `无`) are `None`, distinct
 //! from `Some(0)`; money is an exact integer number of 分.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::OnceLock;
 
 use unicode_normalization::UnicodeNormalization;

@@ -1,7 +1,7 @@
 //! A plain cell grid: what the locate step reads, whatever the source (a spreadsheet today; an
 //! HTML table or text extracted from a PDF later).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// One cell's content, as the source stored it.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,7 +7,9 @@
 //! The unit and the year come from, in order: the manifest, the title cells, the sheet name
 //! (layout 2), the file name, the folder names. Disagreements are diagnostics.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashSet, HashSetExt};
 use std::path::Path;
 
 use super::grid::{Cell, Grid};

@@ -2,8 +2,8 @@
 //!
 //! Works on [`Grid`] only: cell values and merged regions, whatever produced them.
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 
 use super::DiagnosticKind;
 use super::grid::{Cell, Grid};
