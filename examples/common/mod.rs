@@ -41,7 +41,7 @@ pub struct Args {
     pub manifest: Option<PathBuf>,
 }
 
-/// Parse the command line; `Err` is a usage error (exit status 2).
+/// Parse the command line; `Err` is a usage error (exit status 2), or `--help` (empty message).
 pub fn parse(with_level: bool) -> Result<Args, String> {
     let mut args = Args {
         paths: Vec::new(),
@@ -92,11 +92,12 @@ pub fn parse(with_level: bool) -> Result<Args, String> {
 pub fn run(with_level: bool, body: impl FnOnce(&Args, Loaded) -> Result<(), Box<dyn Error>>) -> ExitCode {
     let args = match parse(with_level) {
         Ok(a) => a,
+        Err(message) if message.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
-            if !message.is_empty() {
-                eprintln!("error: {message}");
-            }
-            eprintln!("{USAGE}");
+            eprintln!("error: {message}\n{USAGE}");
             return ExitCode::from(2);
         }
     };

@@ -1,4 +1,6 @@
-//! Run each example as a user would and check what it prints (csv's `cmd_for_example`).
+//! Run each example as a user would and check what it prints (csv's `cmd_for_example`). The
+//! binaries are the ones `cargo test` builds beside the test binary: run these tests through
+//! `cargo test` (a bare `cargo test --test main` does not rebuild the examples).
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -179,6 +181,9 @@ fn exit_status_follows_the_contract() {
     assert_eq!(usage.status.code(), Some(2));
     assert!(stderr(&usage).contains("usage:"));
     assert_eq!(run("validate", &["--level", "unit"]).status.code(), Some(2), "validate has no --level");
+    let help = run("year_over_year", &["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("--manifest M"));
     assert_eq!(run("year_over_year", &["--format", "parquet"]).status.code(), Some(2));
     let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("empty_folder");
     std::fs::create_dir_all(&empty).expect("dir");
