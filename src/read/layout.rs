@@ -163,7 +163,7 @@ fn assemble(
         }
     }
     for (what, text) in &sources.texts {
-        match registry().find_in(text, &hints) {
+        match named_in(what, text, &hints) {
             Resolution::Found(code) => match unit {
                 None => unit = Some((code, what)),
                 Some((c, by)) if !related(c, code) && *what != "folder" => {
@@ -298,6 +298,21 @@ fn assemble(
     }
     finish(&mut report);
     Some(report)
+}
+
+/// The unit a source names: anywhere in a title by official name or suffixed short form; a
+/// sheet, file or folder name may also be a bare short form between separators (`新源-2022`).
+fn named_in(what: &str, text: &str, hints: &[&str]) -> Resolution {
+    let found = registry().find_in(text, hints);
+    if found != Resolution::NotFound || what == "title" {
+        return found;
+    }
+    let is_separator = |c: char| c.is_ascii_digit() || c.is_whitespace() || "-_.()（）年度报告".contains(c);
+    text.split(is_separator)
+        .filter(|t| t.chars().count() >= 2)
+        .map(|t| registry().resolve(t, hints))
+        .find(|r| *r != Resolution::NotFound)
+        .unwrap_or(Resolution::NotFound)
 }
 
 /// Whether one unit contains the other (a county and its prefecture name the same report).
