@@ -111,6 +111,8 @@ pub fn run(with_level: bool, body: impl FnOnce(&Args, Loaded) -> Result<(), Box<
     };
     match body(&args, loaded) {
         Ok(()) => ExitCode::SUCCESS,
+        // `… | head`: the reader left; that is not an error.
+        Err(e) if broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(1)
@@ -327,4 +329,14 @@ pub fn print_table(out: &mut dyn Write, rows: &[Vec<String>]) -> std::io::Result
 pub fn item_label(key: Key, year: i32) -> String {
     let t = xxgk::schema::Template::for_year(year);
     format!("{}{}", key.item.numbering().unwrap_or(""), key.item.label_in(t))
+}
+
+fn broken_pipe(e: &(dyn Error + 'static)) -> bool {
+    let io = e.downcast_ref::<std::io::Error>().or_else(|| {
+        match e.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+            Some(csv::ErrorKind::Io(io)) => Some(io),
+            _ => None,
+        }
+    });
+    io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
