@@ -13,11 +13,11 @@ use foldhash::{HashSet, HashSetExt};
 use std::path::Path;
 
 use super::grid::{Cell, Grid};
-use super::locate::{Found, locate};
+use super::locate::{Found, cell_value, locate};
 use super::{CellRef, Diagnostic, DiagnosticKind, Report, TableRead, Value};
 use crate::divisions::{Resolution, registry};
 use crate::error::Location;
-use crate::normalize::{self, Context, Label, Lookup, MoneyScale, label};
+use crate::normalize::{Context, Label, Lookup, MoneyScale, label};
 use crate::schema::{Item, Key, Measure, Severity, Table, Template, Unit, cells};
 
 /// Read the grids of one file as reports. `given` is the manifest's (unit, year).
@@ -390,7 +390,7 @@ fn finish(report: &mut Report) {
                 if missing.len() > 8 { format!(" and {} more", missing.len() - 8) } else { String::new() };
             notes.push(Diagnostic {
                 severity: Severity::Warning,
-                kind: DiagnosticKind::NoTable,
+                kind: DiagnosticKind::Missing,
                 location: report.location(Some(read.cell)),
                 message: format!(
                     "{} lacks {} cells of the {} format (absent, not 0): {}{more}",
@@ -489,13 +489,7 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
             ));
             continue;
         };
-        let scale = MoneyScale::Yuan;
-        let parsed = match grid.get(r, value_c) {
-            None => Ok(normalize::Parsed { value: None, note: None }),
-            Some(Cell::Number(f)) => normalize::value(&format!("{f}"), key.measure.unit(), scale),
-            Some(Cell::Text(t)) => normalize::value(t, key.measure.unit(), scale),
-            Some(Cell::Other(s)) => normalize::value(s, key.measure.unit(), scale),
-        };
+        let parsed = cell_value(grid.get(r, value_c), key.measure.unit(), MoneyScale::Yuan);
         let report = groups.entry((code, year)).or_insert_with(|| Report {
             division_code: code,
             division_name: name(code),

@@ -75,7 +75,7 @@ pub(super) fn locate(grid: &Grid) -> Found {
         sheet.found.titles = texts
             .iter()
             .filter(|(pos, _)| pos.0 < first)
-            .filter(|(_, t)| label(t, Context::Any) == Lookup::NotFound)
+            .filter(|(_, t)| sheet.look(t, Context::Any) == Lookup::NotFound)
             .take(12)
             .map(|(_, t)| t.to_string())
             .collect();
@@ -116,12 +116,7 @@ impl<'g> Sheet<'g> {
 
     /// Parse the cell at `(row, col)` as a value of `unit` and place it under `key`.
     fn place(&mut self, key: Key, row: u32, col: u32, scale: MoneyScale) -> Option<i64> {
-        let parsed = match self.grid.get(row, col) {
-            None => Ok(Parsed { value: None, note: None }),
-            Some(Cell::Text(t)) => normalize::value(t, key.measure.unit(), scale),
-            Some(Cell::Number(f)) => number(*f, key.measure.unit(), scale),
-            Some(Cell::Other(s)) => Err(ValueError { raw: s.clone(), reason: "not a number" }),
-        };
+        let parsed = cell_value(self.grid.get(row, col), key.measure.unit(), scale);
         if !self.placed.insert(key) {
             self.note(
                 Severity::Warning,
@@ -382,14 +377,8 @@ impl<'g> Sheet<'g> {
 
     /// An extra subtotal cell: derived, checked against its parts, never data.
     fn check_subtotal(&mut self, row: u32, col: u32, parts: Option<i64>, what: &str) {
-        let written = match self.grid.get(row, col) {
-            None => return,
-            Some(Cell::Text(t)) => {
-                normalize::value(t, Unit::Count, MoneyScale::Yuan).ok().and_then(|p| p.value)
-            }
-            Some(Cell::Number(f)) => number(*f, Unit::Count, MoneyScale::Yuan).ok().and_then(|p| p.value),
-            Some(Cell::Other(_)) => None,
-        };
+        let written =
+            cell_value(self.grid.get(row, col), Unit::Count, MoneyScale::Yuan).ok().and_then(|p| p.value);
         if let (Some(w), Some(p)) = (written, parts)
             && w != p
         {
@@ -610,6 +599,17 @@ impl<'g> Sheet<'g> {
 }
 
 /// A numeric cell as a value: through the text parser, so counts must be whole and money exact.
+/// A cell as a value of `unit`: empty is blank, text goes through the parser, a number must be
+/// whole for counts and exact for money, anything else is not a number.
+pub(super) fn cell_value(cell: Option<&Cell>, unit: Unit, scale: MoneyScale) -> Result<Parsed, ValueError> {
+    match cell {
+        None => Ok(Parsed { value: None, note: None }),
+        Some(Cell::Text(t)) => normalize::value(t, unit, scale),
+        Some(Cell::Number(f)) => number(*f, unit, scale),
+        Some(Cell::Other(s)) => Err(ValueError { raw: s.clone(), reason: "not a number" }),
+    }
+}
+
 fn number(f: f64, unit: Unit, scale: MoneyScale) -> Result<Parsed, ValueError> {
     if !f.is_finite() {
         return Err(ValueError { raw: f.to_string(), reason: "not a number" });

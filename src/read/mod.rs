@@ -183,6 +183,8 @@ pub enum DiagnosticKind {
     Limit,
     /// No table of the national format was found.
     NoTable,
+    /// Cells of the national format absent from a table that was found (absent, not 0).
+    Missing,
     /// A row or column label with numbers that is no label of the national format.
     UnknownLabel,
     /// A label the context does not decide (`其他` without its group).
@@ -218,6 +220,7 @@ impl DiagnosticKind {
             DiagnosticKind::Unreadable => "unreadable",
             DiagnosticKind::Limit => "limit",
             DiagnosticKind::NoTable => "no_table",
+            DiagnosticKind::Missing => "missing",
             DiagnosticKind::UnknownLabel => "unknown_label",
             DiagnosticKind::AmbiguousLabel => "ambiguous_label",
             DiagnosticKind::BadValue => "bad_value",

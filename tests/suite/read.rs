@@ -209,6 +209,7 @@ fn bad_input_is_diagnosed_and_the_rest_still_loads() {
     has("notes-奎屯市-2022.xlsx", DiagnosticKind::NoTable, "no table of the national format");
     has("伊宁县-2022.xlsx", DiagnosticKind::BadValue, "cannot read \"约30\" as a number");
     has("伊宁县-2022.xlsx", DiagnosticKind::Negative, "cannot be negative");
+    has("伊宁县-2022.xlsx", DiagnosticKind::Missing, "lacks 169 cells of the 2021 format (absent, not 0)");
     has("招商局-2022.xlsx", DiagnosticKind::Unit, "cannot tell the unit");
     has("新源县-2022-copy.xlsx", DiagnosticKind::Duplicate, "新源县 2022 is also reported by");
     // The bad value names its cell.
