@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, open_workbook_auto};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use xxgk::read::{ReadOptions, Report, Value};
-use xxgk::rollup::{Level, by_level};
+use xxgk::polars::prelude::{DataFrame, IntoLazy};
+use xxgk::read::ReadOptions;
+use xxgk::report::{Report, Value};
+use xxgk::rollup::Level;
 use xxgk::schema::Template;
 
 const STYLES: [sample::Style; 4] =
@@ -101,17 +103,49 @@ fn load(c: &mut Criterion) {
 
 fn stages(c: &mut Criterion) {
     let reports = national();
-    let checked = xxgk::validate::reports(&reports);
     let mut g = c.benchmark_group("stages");
     g.sample_size(10);
     g.throughput(Throughput::Elements(reports.len() as u64));
-    g.bench_function("validate", |b| b.iter(|| xxgk::validate::reports(&reports)));
-    g.bench_function("tidy_frame", |b| b.iter(|| xxgk::frame::tidy(&reports, &checked).expect("tidy")));
-    g.bench_function("rollup_prefecture", |b| b.iter(|| by_level(&reports, &checked, Level::Prefecture)));
-    let sums = by_level(&reports, &checked, Level::Prefecture);
-    g.bench_function("compare", |b| b.iter(|| xxgk::compare::years(&sums)));
+    g.bench_function("validate", |b| b.iter(|| xxgk::validate::reports(reports.clone())));
+    let checked = xxgk::validate::reports(reports);
+    g.bench_function("tidy_frame", |b| b.iter(|| xxgk::frame::tidy(&checked).expect("tidy")));
+    let tidy = xxgk::frame::tidy(&checked).expect("tidy");
+    g.bench_function("rollup_prefecture", |b| b.iter(|| rollup(&tidy, Level::Prefecture)));
+    let sums = rollup(&tidy, Level::Prefecture);
+    g.bench_function("compare", |b| {
+        b.iter(|| {
+            xxgk::compare::years(sums.clone().lazy()).and_then(|lf| Ok(lf.collect()?)).expect("compare")
+        })
+    });
     g.finish();
 }
 
-criterion_group!(benches, load, stages);
+fn rollup(tidy: &DataFrame, level: Level) -> DataFrame {
+    xxgk::rollup::by(tidy.clone().lazy(), level).and_then(|lf| Ok(lf.collect()?)).expect("rollup")
+}
+
+/// A rollup and its comparison, collected: on the sample and on the national set.
+fn rollup_and_compare(tidy: &DataFrame, level: Level) -> usize {
+    let sums = xxgk::rollup::by(tidy.clone().lazy(), level).expect("rollup");
+    xxgk::compare::years(sums).and_then(|lf| Ok(lf.collect()?)).expect("compare").height()
+}
+
+/// Rollup and comparison: the sample and the national set (the figures issue 8 compares).
+fn rollup_compare(c: &mut Criterion) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    let mut opts = ReadOptions::new();
+    opts.manifest(dir.join("manifest.csv")).expect("manifest");
+    let sample = xxgk::frame::tidy(&xxgk::validate::reports(opts.from_dir(&dir).expect("sample").reports))
+        .expect("tidy");
+    let national = xxgk::frame::tidy(&xxgk::validate::reports(national())).expect("tidy");
+    let mut g = c.benchmark_group("rollup_compare");
+    g.sample_size(10);
+    g.bench_function("sample_prefecture", |b| b.iter(|| rollup_and_compare(&sample, Level::Prefecture)));
+    g.bench_function("sample_unit", |b| b.iter(|| rollup_and_compare(&sample, Level::Unit)));
+    g.bench_function("national_prefecture", |b| b.iter(|| rollup_and_compare(&national, Level::Prefecture)));
+    g.bench_function("national_unit", |b| b.iter(|| rollup_and_compare(&national, Level::Unit)));
+    g.finish();
+}
+
+criterion_group!(benches, load, stages, rollup_compare);
 criterion_main!(benches);

@@ -2,15 +2,15 @@
 //! and decided each year, with who reported.
 //!
 //! Reads every workbook under PATH (default `data/sample`, the synthetic 伊犁哈萨克自治州; a
-//! `manifest.csv` at the top of a PATH folder is used unless `--manifest` names another),
-//! checks the identities, infers what they allow, and sums the units to the chosen level.
-//! Derived group subtotals (（三）不予公开 …) are rows of their own; a sum where some units left
-//! a cell blank is marked `*` with the count.
+//! `manifest.csv` at the top of a PATH folder is used unless `--manifest` names another) — or a
+//! tidy dataset written by `--tidy --format parquet` — checks the identities, infers what they
+//! allow, and sums the units to the chosen level with `xxgk::rollup::by`. Derived group
+//! subtotals (（三）不予公开 …) are rows of their own.
 //!
 //! Run it like this:
 //!
 //! ```text
-//! cargo run --release --example prefecture_summary -- [--level L] [--year Y] [--format F] [--out FILE] [PATH]...
+//! cargo run --release --example prefecture_summary -- [--level L] [--year Y] [--format F] [--out FILE] [--tidy] [PATH]...
 //!
 //! loaded 55 reports from 52 files: 11 units, 2019–2023; 22 in the 2019 format, 33 in the 2021 format; diagnostics: 0 errors, 0 warnings, 478 infos
 //!
@@ -21,174 +21,203 @@
 //!   …
 //! ```
 //!
-//! CSV columns: `level,code,name,year,table,item,measure,value,units_reported,units_expected`
-//! (money in 元 with two decimals). Exit status: 0 when a report loaded, 1 when none did, 2 for
-//! a usage error.
+//! `--format csv|json|parquet` writes the rollup frame itself: `level, code, name, year, table,
+//! item, measure, unit, value, origin, blank_units, inferred_units, units_reported,
+//! units_expected` — counts in 件, money in 分 (the `unit` column says which); the table shows
+//! money in 元 and marks a sum with `*n` when n units left the cell blank and `~n` when n of its
+//! values were inferred. Exit status: 0 when a report loaded, 1 when none did, 2 for a usage
+//! error.
 
 #[path = "common/mod.rs"]
 mod common;
 
+use std::collections::HashMap;
 use std::error::Error;
 use std::io::Write;
 use std::process::ExitCode;
 
-use common::{Args, Format, Loaded};
-use xxgk::rollup::{Row, by_level};
-use xxgk::schema::{Item, Key, Measure, Table, Template, measures};
+use clap::Parser;
+use common::{Input, LevelArg, Loaded};
+use xxgk::polars::prelude::*;
+use xxgk::schema::{Item, Key, Measure, Table, Template, Unit, measures};
+
+/// The prefecture summary: each group's three tables summed over its units, with coverage.
+#[derive(Parser, Debug)]
+#[command(name = "prefecture_summary")]
+struct Cli {
+    #[command(flatten)]
+    level: LevelArg,
+    #[command(flatten)]
+    input: Input,
+}
 
 fn main() -> ExitCode {
-    common::run(true, summary)
+    common::run(|c: &Cli| &c.input, summary)
 }
 
-fn summary(args: &Args, loaded: Loaded) -> Result<(), Box<dyn Error>> {
-    let mut rollup = by_level(&loaded.reports, &loaded.validation, args.level);
-    if !args.years.is_empty() {
-        rollup.rows.retain(|r| args.years.contains(&r.year));
-        rollup.coverage.retain(|c| args.years.contains(&c.year));
+fn summary(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {
+    let level: xxgk::rollup::Level = cli.level.level.into();
+    let input = &cli.input;
+    let (files, counts) = (loaded.files, loaded.counts);
+    let tidy = common::years(loaded.tidy()?, input).collect()?;
+    let mut sums = xxgk::rollup::by(tidy.clone().lazy(), level)?.collect()?;
+    if common::write_frame(input, &mut sums, &["year"])? {
+        return Ok(());
     }
-    match args.format {
-        Format::Csv => common::write_csv(
-            args,
-            &[
-                "level",
-                "code",
-                "name",
-                "year",
-                "table",
-                "item",
-                "measure",
-                "value",
-                "units_reported",
-                "units_expected",
-            ],
-            rollup.rows.iter().map(|r| {
-                vec![
-                    r.level.clone(),
-                    r.code.to_string(),
-                    r.name.clone(),
-                    r.year.to_string(),
-                    r.key.table.to_string(),
-                    r.key.item.to_string(),
-                    r.key.measure.to_string(),
-                    common::show(r.key, r.value),
-                    r.units_reported.to_string(),
-                    r.units_expected.to_string(),
-                ]
-            }),
-        ),
-        Format::Json => {
-            let records: Vec<serde_json::Value> = rollup
-                .rows
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "level": r.level, "code": r.code, "name": r.name, "year": r.year,
-                        "table": r.key.table, "item": r.key.item, "measure": r.key.measure,
-                        "value": common::json_value(r.key, r.value), "blank_units": r.blank_units,
-                        "units_reported": r.units_reported, "units_expected": r.units_expected,
-                    })
-                })
-                .collect();
-            common::write_json(args, &records)
+    let coverage = xxgk::rollup::coverage(tidy.clone().lazy(), level)?.collect()?;
+    let rates = xxgk::compare::rates(sums.clone().lazy())?.collect()?;
+    let mut out = common::sink(input)?;
+    writeln!(out, "{}\n", common::summary(files, counts, &tidy)?)?;
+    let cells = Cells::from(&sums)?;
+    let codes = common::int64s(coverage.column("code")?)?;
+    let names = common::strings(coverage.column("name")?)?;
+    let years = common::int64s(coverage.column("year")?)?;
+    let reported = common::int64s(coverage.column("units_reported")?)?;
+    let expected = common::int64s(coverage.column("units_expected")?)?;
+    let missing = coverage.column("missing")?.list()?.clone();
+    let rate_rows = rates_by_group(&rates)?;
+    for i in 0..coverage.height() {
+        let (Some(code), Some(year)) = (codes[i], years[i]) else { continue };
+        let year = year as i32;
+        write!(
+            out,
+            "{} {year}年: {}/{} 个县级单位",
+            names[i].as_deref().unwrap_or(""),
+            reported[i].unwrap_or(0),
+            expected[i].unwrap_or(0)
+        )?;
+        let absent: Vec<Option<i64>> = match missing.get_as_series(i) {
+            Some(s) => s.cast(&DataType::Int64)?.i64()?.iter().collect(),
+            None => Vec::new(),
+        };
+        match absent.len() {
+            0 => {}
+            n if n <= 20 => write!(out, "（未报: {}）", common::names(&absent).join("、"))?,
+            n => write!(out, "（未报 {n} 个）")?,
         }
-        Format::Parquet => {
-            let mut df = rollup.frame()?;
-            common::with_province(&mut df, "code")?;
-            common::write_parquet(args, &df)
+        writeln!(out)?;
+        for table in Table::ALL {
+            print_table(&mut out, &cells, code, year, *table)?;
         }
-        Format::Table => {
-            let mut out = common::sink(args)?;
-            writeln!(out, "{}\n", loaded.summary())?;
-            let rates = xxgk::compare::rates(&rollup);
-            for cov in &rollup.coverage {
-                let missing: Vec<String> = cov
-                    .missing
-                    .iter()
-                    .map(|&c| xxgk::divisions::registry().get(c).map_or(c.to_string(), |d| d.name.clone()))
-                    .collect();
-                write!(
-                    out,
-                    "{} {}年: {}/{} 个县级单位",
-                    cov.name,
-                    cov.year,
-                    cov.reported.len(),
-                    cov.expected.len()
-                )?;
-                if !missing.is_empty() && missing.len() <= 20 {
-                    write!(out, "（未报: {}）", missing.join("、"))?;
-                } else if !missing.is_empty() {
-                    write!(out, "（未报 {} 个）", missing.len())?;
-                }
-                writeln!(out)?;
-                let rows: Vec<&Row> =
-                    rollup.rows.iter().filter(|r| r.code == cov.code && r.year == cov.year).collect();
-                for table in Table::ALL {
-                    print_table(&mut out, &rows, *table, cov.year)?;
-                }
-                if let Some(r) = rates.iter().find(|r| r.code == cov.code && r.year == cov.year) {
-                    let pct = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{x:.1}%"));
-                    writeln!(
-                        out,
-                        "  予以公开占比 {}  不予公开占比 {}  行政复议纠错率 {}\n",
-                        pct(r.granted_share),
-                        pct(r.withheld_share),
-                        pct(r.review_correction_rate)
-                    )?;
-                }
-            }
-            out.flush()?;
-            Ok(())
+        if let Some(r) = rate_rows.get(&(code, year)) {
+            let pct = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{x:.1}%"));
+            writeln!(
+                out,
+                "  予以公开占比 {}  不予公开占比 {}  行政复议纠错率 {}\n",
+                pct(r[0]),
+                pct(r[1]),
+                pct(r[2])
+            )?;
         }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// One summed cell as the table shows it.
+struct Sum {
+    value: Option<i64>,
+    blank: i64,
+    inferred: i64,
+}
+
+/// The rollup frame's cells by group, year and key.
+struct Cells(HashMap<(i64, i32, Key), Sum>);
+
+impl Cells {
+    fn from(sums: &DataFrame) -> Result<Cells, Box<dyn Error>> {
+        let keys = common::keys(sums)?;
+        let code = common::int64s(sums.column("code")?)?;
+        let year = common::int64s(sums.column("year")?)?;
+        let value = common::int64s(sums.column("value")?)?;
+        let blank = common::int64s(sums.column("blank_units")?)?;
+        let inferred = common::int64s(sums.column("inferred_units")?)?;
+        let mut map = HashMap::new();
+        for i in 0..sums.height() {
+            let (Some(c), Some(y)) = (code[i], year[i]) else { continue };
+            let sum =
+                Sum { value: value[i], blank: blank[i].unwrap_or(0), inferred: inferred[i].unwrap_or(0) };
+            map.insert((c, y as i32, keys[i]), sum);
+        }
+        Ok(Cells(map))
     }
 }
 
-fn print_table(out: &mut dyn Write, rows: &[&Row], table: Table, year: i32) -> Result<(), Box<dyn Error>> {
+/// Share granted, share withheld and review correction rate, per group and year.
+type RatesByGroup = HashMap<(i64, i32), [Option<f64>; 3]>;
+
+fn rates_by_group(rates: &DataFrame) -> Result<RatesByGroup, Box<dyn Error>> {
+    let code = common::int64s(rates.column("code")?)?;
+    let year = common::int64s(rates.column("year")?)?;
+    let granted = common::float64s(rates.column("granted_share")?)?;
+    let withheld = common::float64s(rates.column("withheld_share")?)?;
+    let corrected = common::float64s(rates.column("review_correction_rate")?)?;
+    let mut map = HashMap::new();
+    for i in 0..rates.height() {
+        if let (Some(code), Some(year)) = (code[i], year[i]) {
+            map.insert((code, year as i32), [granted[i], withheld[i], corrected[i]]);
+        }
+    }
+    Ok(map)
+}
+
+fn print_table(
+    out: &mut dyn Write,
+    cells: &Cells,
+    code: i64,
+    year: i32,
+    table: Table,
+) -> Result<(), Box<dyn Error>> {
     let t = Template::for_year(year);
-    let rows: Vec<&&Row> = rows.iter().filter(|r| r.key.table == table).collect();
-    if rows.is_empty() {
+    let get = |key: Key| cells.0.get(&(code, year, key));
+    let items: Vec<Item> = Item::ALL.iter().copied().filter(|i| i.table() == table).collect();
+    let cols: Vec<Measure> = measures(table, t)
+        .into_iter()
+        .filter(|&m| table != Table::Proactive || items.iter().any(|&i| get(Key::new(i, m)).is_some()))
+        .collect();
+    if cols.is_empty() || !items.iter().any(|&i| cols.iter().any(|&m| get(Key::new(i, m)).is_some())) {
         return Ok(());
     }
     writeln!(out, "  {}", table.label())?;
-    let cols: Vec<Measure> = match table {
-        Table::Proactive => {
-            let mut ms: Vec<Measure> = Vec::new();
-            for m in measures(table, t) {
-                if rows.iter().any(|r| r.key.measure == m) {
-                    ms.push(m);
-                }
-            }
-            ms
-        }
-        _ => measures(table, t),
-    };
     let head = |m: &Measure| match m.unit() {
-        xxgk::schema::Unit::Money => format!("{}（元）", m.label_in(t).trim_end_matches("（单位：万元）")),
+        Unit::Money => format!("{}（元）", m.label_in(t).trim_end_matches("（单位：万元）")),
         _ => m.label_in(t).to_string(),
     };
-    let mut grid = vec![std::iter::once("item".to_string()).chain(cols.iter().map(head)).collect()];
-    let mut blanks = 0;
-    for &item in Item::ALL.iter().filter(|i| i.table() == table) {
-        let cells: Vec<Option<&&Row>> =
-            cols.iter().map(|&m| rows.iter().copied().find(|r| r.key == Key::new(item, m))).collect();
-        if cells.iter().all(Option::is_none) {
+    let mut grid = common::new_table();
+    grid.set_header(std::iter::once("item".to_string()).chain(cols.iter().map(head)));
+    let (mut blanks, mut inferred) = (false, false);
+    for &item in &items {
+        let sums: Vec<Option<&Sum>> = cols.iter().map(|&m| get(Key::new(item, m))).collect();
+        if sums.iter().all(Option::is_none) {
             continue;
         }
         let mut line = vec![format!("{} {}", item.code(), common::item_label(Key::new(item, cols[0]), year))];
-        for c in cells {
-            line.push(match c {
+        for (s, m) in sums.iter().zip(&cols) {
+            line.push(match s {
                 None => String::new(),
-                Some(r) if r.blank_units > 0 => {
-                    blanks += 1;
-                    format!("{}*{}", common::show(r.key, r.value), r.blank_units)
+                Some(s) => {
+                    let mut text = common::show(s.value, m.unit() == Unit::Money);
+                    if s.blank > 0 {
+                        blanks = true;
+                        text.push_str(&format!("*{}", s.blank));
+                    }
+                    if s.inferred > 0 {
+                        inferred = true;
+                        text.push_str(&format!("~{}", s.inferred));
+                    }
+                    text
                 }
-                Some(r) => common::show(r.key, r.value),
             });
         }
-        grid.push(line);
+        grid.add_row(line);
     }
-    common::print_table(out, &grid)?;
-    if blanks > 0 {
+    common::align_numbers(&mut grid);
+    writeln!(out, "{grid}")?;
+    if blanks {
         writeln!(out, "  (*n: n units left this cell blank; the sum is over the others)")?;
+    }
+    if inferred {
+        writeln!(out, "  (~n: n units' values were blank and inferred from the identities)")?;
     }
     Ok(())
 }

@@ -304,6 +304,16 @@ impl Registry {
         self.divisions.is_empty()
     }
 
+    /// Every division, in the order of the embedded list (by code).
+    ///
+    /// ```
+    /// let reg = xxgk::divisions::registry();
+    /// assert_eq!(reg.divisions().count(), reg.len());
+    /// ```
+    pub fn divisions(&self) -> impl Iterator<Item = &Division> {
+        self.divisions.iter()
+    }
+
     /// The division with this code.
     ///
     /// ```

@@ -80,6 +80,25 @@ impl std::error::Error for Error {
     }
 }
 
+/// A polars error met while collecting or transforming one of xxgk's frames, so that
+/// `xxgk::rollup::by(tidy, level)?.collect()?` works in a function returning [`Result`].
+///
+/// ```
+/// use xxgk::polars::prelude::*;
+/// fn sums(tidy: LazyFrame) -> xxgk::Result<DataFrame> {
+///     Ok(xxgk::rollup::by(tidy, xxgk::rollup::Level::Nation)?.collect()?)
+/// }
+/// let tidy = df!("division_code" => [654025u32], "year" => [2022i32], "table" => ["applications"],
+///     "item" => ["granted"], "measure" => ["total"], "value" => [Some(4i64)])?;
+/// assert_eq!(sums(tidy.lazy())?.height(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl From<polars::prelude::PolarsError> for Error {
+    fn from(e: polars::prelude::PolarsError) -> Error {
+        Error::new(ErrorKind::Frame { context: "polars".into(), source: Box::new(e) })
+    }
+}
+
 impl From<ErrorKind> for Error {
     fn from(kind: ErrorKind) -> Error {
         Error::new(kind)
@@ -162,6 +181,15 @@ pub enum ErrorKind {
     #[error("{message}")]
     Division {
         /// What is wrong, naming the candidates when there are several.
+        message: String,
+    },
+    /// A column of a frame given to a stage is missing, has a dtype the stage cannot use,
+    /// holds nulls where every row needs a value, or holds a value outside the schema's codes.
+    #[error("column {column:?}: {message}")]
+    Column {
+        /// The column.
+        column: String,
+        /// What is wrong with it, naming the values.
         message: String,
     },
     /// Building or writing a frame failed.
@@ -248,6 +276,24 @@ impl Location {
         s.push_str(&(row as u64 + 1).to_string());
         s
     }
+
+    /// The 0-based (row, column) of a cell in A1 notation: `"AB10"` is `(9, 27)`; `None` for
+    /// anything else.
+    ///
+    /// ```
+    /// assert_eq!(xxgk::Location::parse_a1("AB10"), Some((9, 27)));
+    /// assert_eq!(xxgk::Location::parse_a1("10AB"), None);
+    /// ```
+    pub fn parse_a1(text: &str) -> Option<(u32, u32)> {
+        let split = text.find(|c: char| !c.is_ascii_uppercase())?;
+        let (letters, digits) = text.split_at(split);
+        if letters.is_empty() || letters.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let col = letters.bytes().fold(0u32, |acc, b| acc * 26 + u32::from(b - b'A') + 1) - 1;
+        let row: u32 = digits.parse().ok().filter(|&r: &u32| r >= 1)?;
+        Some((row - 1, col))
+    }
 }
 
 impl fmt::Display for Location {
@@ -276,6 +322,16 @@ mod tests {
         assert_eq!(Location::a1(0, 25), "Z1");
         assert_eq!(Location::a1(0, 26), "AA1");
         assert_eq!(Location::a1(1_048_575, 16_383), "XFD1048576");
+    }
+
+    #[test]
+    fn a1_parses_back() {
+        for (row, col) in [(0, 0), (0, 25), (0, 26), (9, 27), (1_048_575, 16_383), (41, 701), (3, 702)] {
+            assert_eq!(Location::parse_a1(&Location::a1(row, col)), Some((row, col)));
+        }
+        for bad in ["", "A", "7", "A0", "a1", "A1B", "ABCD1", "A-1"] {
+            assert_eq!(Location::parse_a1(bad), None, "{bad}");
+        }
     }
 
     #[test]

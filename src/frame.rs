@@ -1,142 +1,216 @@
-//! [`Report`]s → polars DataFrames: the tidy frame every later stage reads, and the wide view.
+//! Checked reports → the tidy polars DataFrame every later stage reads, the wide view, and the
+//! way back: a stored tidy dataset read into a `LazyFrame`, and a tidy frame turned back into
+//! [`Report`]s.
 //!
-//! Both are built once, column by column, from all reports together — never a frame per file.
-//! Categorical columns are polars `Enum`s whose categories are the schema's codes.
+//! The tidy frame is built once, column by column, from all reports together — never a frame
+//! per file. One row per value:
 //!
 //! | column | type | meaning |
 //! |---|---|---|
 //! | `division_code` | u32 | GB/T 2260 code of the reporting unit |
-//! | `division_name` | str | its official name |
+//! | `division_name` | categorical | its name |
 //! | `prefecture_code`, `province_code` | u32 | its parents, from the registry (null if unknown) |
 //! | `year` | i32 | the report year |
 //! | `template` | enum `2019` / `2021` | the template the table was read in |
 //! | `table`, `item`, `measure` | enum | the schema codes |
+//! | `unit` | enum `件` / `分` | what `value` counts: 件 (cases, items, decisions) or 分 (money) |
 //! | `value` | i64 | counts in 件, money in 分; **null is blank**, never 0 |
-//! | `origin` | enum `published` / `inferred` | see [`validate`](crate::validate) |
-//! | `source` | str | `file!sheet!cell` |
+//! | `origin` | enum `published` / `inferred` / `derived` | see [`Origin`] |
+//! | `file`, `sheet`, `cell` | categorical | where the value was read (`cell` in A1 notation); a derived subtotal has the file and sheet of its table and no cell |
+//!
+//! Rows come report by report in the order given; within a report, the published and inferred
+//! values in reading order, then the derived group subtotals (`withheld`, `unable`,
+//! `not_processed`, 2021 `other`: the sum of their sub-items, blank if one is blank). Later
+//! stages ([`rollup`](crate::rollup)) sum the derived rows like any other, so a frame read back
+//! from disk rolls up to the same numbers.
+//!
+//! Stored as a hive-partitioned Parquet dataset
+//! (`output::parquet_dataset(&tidy, dir, &frame::PARTITIONS)`), it is read back by
+//! [`read_dataset`] with the same dtypes.
+
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use polars_io::prelude::{ParquetReader, SerReader};
 
+use crate::columns::{self as cols, Kind, Spec, optional, required};
 use crate::divisions::registry;
-use crate::error::{Error, ErrorKind, Result};
-use crate::read::Report;
+use crate::error::{Error, ErrorKind, Location, Result};
+use crate::report::{CellRef, Origin, Report, TableRead, Value};
 use crate::schema::{Item, Key, Measure, Table, Template, cells};
-use crate::validate::{Origin, Validation};
+use crate::validate::Checked;
 
-pub(crate) fn polars_error(context: &str, e: PolarsError) -> Error {
-    Error::new(ErrorKind::Frame { context: context.to_string(), source: Box::new(e) })
+/// The partition columns of a stored tidy dataset: `year=…/province_code=…/part-0.parquet`.
+pub const PARTITIONS: [&str; 2] = [cols::YEAR, cols::PROVINCE_CODE];
+
+/// The tidy frame's contract, as checked at the entry of every stage that reads one.
+pub(crate) fn contract() -> Vec<Spec> {
+    use crate::columns::IntType::{I64, U32, Year};
+    let null = || lit(NULL);
+    let unit = [
+        required(cols::DIVISION_CODE, Kind::Int(U32), false),
+        optional(cols::DIVISION_NAME, Kind::Categorical, null()),
+        optional(cols::PREFECTURE_CODE, Kind::Int(U32), null()),
+        optional(cols::PROVINCE_CODE, Kind::Int(U32), null()),
+        required(cols::YEAR, Kind::Int(Year), false),
+        optional(
+            cols::TEMPLATE,
+            Kind::Codes(cols::TEMPLATE),
+            when(col(cols::YEAR).lt_eq(lit(2020)))
+                .then(lit(Template::V2019.code()))
+                .otherwise(lit(Template::V2021.code())),
+        ),
+    ];
+    let value = [
+        required(cols::VALUE, Kind::Int(I64), true),
+        optional(cols::ORIGIN, Kind::Codes(cols::ORIGIN), lit(Origin::Published.code())),
+        optional(cols::FILE, Kind::Categorical, null()),
+        optional(cols::SHEET, Kind::Categorical, null()),
+        optional(cols::CELL, Kind::Categorical, null()),
+    ];
+    unit.into_iter().chain(cols::cell_specs()).chain(value).collect()
 }
 
-/// A polars `Enum` column from category indices into `categories`.
-pub(crate) fn enum_column(name: &str, categories: &[&str], indices: Vec<u8>) -> Result<Column> {
-    let frozen = FrozenCategories::new(categories.iter().copied()).map_err(|e| polars_error(name, e))?;
-    let dtype = DataType::from_frozen_categories(frozen);
-    let physical = Series::new(name.into(), indices);
-    Series::from_cats_and_dtype(&physical, &dtype, true).map(Column::from).map_err(|e| polars_error(name, e))
+/// Check a tidy frame from anywhere (a user's own, a dataset read back) against the contract
+/// above, once (collecting it): a missing required column, an unusable dtype, a null key or a code outside the
+/// schema is an [`ErrorKind::Column`] naming it. Columns the contract does not name are dropped;
+/// optional ones it lacks are filled (`origin` published, `unit` from the measure, `template`
+/// from the year, the rest null).
+///
+/// ```
+/// use xxgk::polars::prelude::*;
+/// let mine = df!(
+///     "division_code" => [654025u32], "year" => [2022i32], "table" => ["applications"],
+///     "item" => ["granted"], "measure" => ["totl"], "value" => [Some(4i64)],
+/// )?;
+/// let err = xxgk::frame::check(mine.lazy()).err().ok_or("accepted")?;
+/// assert_eq!(err.to_string(), "column \"measure\": not a code of the schema: \"totl\"");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check(tidy: LazyFrame) -> Result<LazyFrame> {
+    Ok(checked(tidy)?.lazy())
 }
 
-pub(crate) fn codes<T: Copy>(all: &[T], code: impl Fn(T) -> &'static str) -> Vec<&'static str> {
-    all.iter().map(|&t| code(t)).collect()
+/// [`check`], collected: what the stages read.
+pub(crate) fn checked(tidy: LazyFrame) -> Result<DataFrame> {
+    cols::conform(tidy, "a tidy frame", &contract())
 }
 
-pub(crate) fn frame(height: usize, columns: Vec<Column>) -> Result<DataFrame> {
-    DataFrame::new(height, columns).map_err(|e| polars_error("building a frame", e))
-}
-
-/// The `table`, `item` and `measure` Enum columns of a sequence of keys.
-pub(crate) fn key_columns(keys: impl Iterator<Item = Key>) -> Result<[Column; 3]> {
-    let (mut table, mut item, mut measure) = (Vec::new(), Vec::new(), Vec::new());
-    for k in keys {
-        table.push(k.table.index() as u8);
-        item.push(k.item.index() as u8);
-        measure.push(k.measure.index() as u8);
-    }
-    Ok([
-        enum_column("table", &codes(Table::ALL, Table::code), table)?,
-        enum_column("item", &codes(Item::ALL, Item::code), item)?,
-        enum_column("measure", &codes(Measure::ALL, Measure::code), measure)?,
-    ])
-}
-
-/// The tidy frame: one row per published or inferred value (blank values are rows with a null
-/// value, so blank stays apart from 0 and from absent).
+/// The tidy frame of checked reports.
 ///
 /// ```
 /// use xxgk::read::ReadOptions;
 /// let batch = ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
-/// let checked = xxgk::validate::reports(&batch.reports);
-/// let tidy = xxgk::frame::tidy(&batch.reports, &checked)?;
-/// assert_eq!(tidy.height(), 200); // 10 + 175 + 15 cells of the 2021 format
+/// let checked = xxgk::validate::reports(batch.reports);
+/// let tidy = xxgk::frame::tidy(&checked)?;
+/// assert_eq!(tidy.height(), 200 + 28); // 10 + 175 + 15 cells of the 2021 format, 4 × 7 subtotals
 /// assert_eq!(tidy.column("value")?.null_count(), 3); // 4 blanks, one of them inferred
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn tidy(reports: &[Report], validation: &Validation) -> Result<DataFrame> {
-    let n: usize = reports.iter().map(|r| r.values.len()).sum();
-    let mut code = Vec::with_capacity(n);
-    let mut name = Vec::with_capacity(n);
-    let mut prefecture = Vec::with_capacity(n);
-    let mut province = Vec::with_capacity(n);
-    let mut year = Vec::with_capacity(n);
-    let mut template = Vec::with_capacity(n);
-    let mut keys = Vec::with_capacity(n);
-    let mut value = Vec::with_capacity(n);
-    let mut origin = Vec::with_capacity(n);
-    let mut source = Vec::with_capacity(n);
-    let reg = registry();
-    for (i, r) in reports.iter().enumerate() {
-        let resolved = validation.cells(i);
-        let (pre, pro) = (reg.prefecture_of(r.division_code), reg.province_of(r.division_code));
+pub fn tidy(checked: &Checked) -> Result<DataFrame> {
+    /// One row, pointing into its report.
+    struct Row {
+        report: usize,
+        key: Key,
+        value: Option<i64>,
+        origin: Origin,
+        at: Option<CellRef>,
+    }
+    let reports = checked.reports();
+    let mut rows: Vec<Row> = Vec::with_capacity(reports.iter().map(|c| c.cells().len()).sum());
+    for (i, c) in reports.iter().enumerate() {
+        let r = c.report();
         for v in &r.values {
-            let (x, o) = match resolved.and_then(|c| c.get(&v.key)) {
+            let (value, origin) = match c.get(v.key) {
                 Some(res) if res.origin == Origin::Inferred => (res.value, Origin::Inferred),
                 _ => (v.value, Origin::Published),
             };
-            code.push(r.division_code);
-            name.push(r.division_name.as_str());
-            prefecture.push(pre);
-            province.push(pro);
-            year.push(r.year);
-            template.push(r.template_of(v.key.table).index() as u8);
-            keys.push(v.key);
-            value.push(x);
-            origin.push(o as u8);
-            source.push(r.location(v.cell).to_string());
+            rows.push(Row { report: i, key: v.key, value, origin, at: v.cell });
+        }
+        // A subtotal has its table's file and sheet, and no cell.
+        let table = r.tables.iter().find(|t| t.table == Table::Applications).map(|t| CellRef {
+            row: 0,
+            col: 0,
+            ..t.cell
+        });
+        for (key, res) in c.cells().iter().filter(|(_, res)| res.origin == Origin::Derived) {
+            rows.push(Row { report: i, key: *key, value: res.value, origin: Origin::Derived, at: table });
         }
     }
-    let [table, item, measure] = key_columns(keys.into_iter())?;
+    let reg = registry();
+    let parents: Vec<(Option<u32>, Option<u32>)> = reports
+        .iter()
+        .map(|c| (reg.prefecture_of(c.report().division_code), reg.province_of(c.report().division_code)))
+        .collect();
+    let paths: Vec<String> = reports.iter().map(|c| c.report().source.display().to_string()).collect();
+    let report = |row: &Row| reports[row.report].report();
+    let a1: Vec<Option<String>> = rows
+        .iter()
+        .map(|row| row.at.filter(|_| row.origin != Origin::Derived).map(|at| Location::a1(at.row, at.col)))
+        .collect();
+    let [table, item, measure, unit] = cols::key_columns(rows.iter().map(|row| row.key))?;
     let columns = vec![
-        Series::new("division_code".into(), code).into(),
-        Series::new("division_name".into(), name).into(),
-        Series::new("prefecture_code".into(), prefecture).into(),
-        Series::new("province_code".into(), province).into(),
-        Series::new("year".into(), year).into(),
-        enum_column("template", &codes(Template::ALL, Template::code), template)?,
+        Series::new(
+            cols::DIVISION_CODE.into(),
+            rows.iter().map(|row| report(row).division_code).collect::<Vec<_>>(),
+        )
+        .into(),
+        cols::categorical(
+            cols::DIVISION_NAME,
+            rows.iter().map(|row| Some(report(row).division_name.as_str())),
+        )?,
+        Series::new(
+            cols::PREFECTURE_CODE.into(),
+            rows.iter().map(|row| parents[row.report].0).collect::<Vec<_>>(),
+        )
+        .into(),
+        Series::new(
+            cols::PROVINCE_CODE.into(),
+            rows.iter().map(|row| parents[row.report].1).collect::<Vec<_>>(),
+        )
+        .into(),
+        Series::new(cols::YEAR.into(), rows.iter().map(|row| report(row).year).collect::<Vec<_>>()).into(),
+        cols::enum_column(
+            cols::TEMPLATE,
+            &cols::codes(Template::ALL, Template::code),
+            rows.iter().map(|row| report(row).template_of(row.key.table).index() as u8),
+        )?,
         table,
         item,
         measure,
-        Series::new("value".into(), value).into(),
-        enum_column("origin", &["published", "inferred"], origin)?,
-        Series::new("source".into(), source).into(),
+        unit,
+        Series::new(cols::VALUE.into(), rows.iter().map(|row| row.value).collect::<Vec<_>>()).into(),
+        cols::enum_column(
+            cols::ORIGIN,
+            &cols::codes(Origin::ALL, Origin::code),
+            rows.iter().map(|row| row.origin as u8),
+        )?,
+        cols::categorical(cols::FILE, rows.iter().map(|row| Some(paths[row.report].as_str())))?,
+        cols::categorical(
+            cols::SHEET,
+            rows.iter().map(|row| {
+                row.at.and_then(|at| report(row).sheets.get(at.sheet as usize)).map(String::as_str)
+            }),
+        )?,
+        cols::categorical(cols::CELL, a1.iter().map(Option::as_deref))?,
     ];
-    frame(n, columns)
+    cols::frame(rows.len(), columns)
 }
 
 /// The wide view: one row per report, one column per `table.item.measure` cell of either
 /// template (money in 分), inferred values included; a cell the report does not have is null.
-/// `validation` must be the result of [`validate::reports`](crate::validate::reports) on the
-/// same reports (as for [`tidy`]).
 ///
 /// ```
 /// use xxgk::read::ReadOptions;
 /// let batch = ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
-/// let checked = xxgk::validate::reports(&batch.reports);
-/// let wide = xxgk::frame::wide(&batch.reports, &checked)?;
+/// let checked = xxgk::validate::reports(batch.reports);
+/// let wide = xxgk::frame::wide(&checked)?;
 /// assert_eq!(wide.height(), 1);
 /// let granted = wide.column("applications.granted.total")?.i64()?.get(0);
 /// assert_eq!(granted, Some(4));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn wide(reports: &[Report], validation: &Validation) -> Result<DataFrame> {
+pub fn wide(checked: &Checked) -> Result<DataFrame> {
     let mut keys: Vec<Key> = cells(Template::V2021).to_vec();
     for k in cells(Template::V2019) {
         if !keys.contains(k) {
@@ -144,30 +218,194 @@ pub fn wide(reports: &[Report], validation: &Validation) -> Result<DataFrame> {
         }
     }
     keys.sort();
+    let reports = checked.reports();
     let n = reports.len();
     let mut columns: Vec<Column> = vec![
-        Series::new("division_code".into(), reports.iter().map(|r| r.division_code).collect::<Vec<_>>())
-            .into(),
         Series::new(
-            "division_name".into(),
-            reports.iter().map(|r| r.division_name.as_str()).collect::<Vec<_>>(),
+            cols::DIVISION_CODE.into(),
+            reports.iter().map(|c| c.report().division_code).collect::<Vec<_>>(),
         )
         .into(),
-        Series::new("year".into(), reports.iter().map(|r| r.year).collect::<Vec<_>>()).into(),
-        enum_column(
-            "template",
-            &codes(Template::ALL, Template::code),
-            reports.iter().map(|r| r.template.index() as u8).collect(),
+        cols::categorical(
+            cols::DIVISION_NAME,
+            reports.iter().map(|c| Some(c.report().division_name.as_str())),
+        )?,
+        Series::new(cols::YEAR.into(), reports.iter().map(|c| c.report().year).collect::<Vec<_>>()).into(),
+        cols::enum_column(
+            cols::TEMPLATE,
+            &cols::codes(Template::ALL, Template::code),
+            reports.iter().map(|c| c.report().template.index() as u8),
         )?,
     ];
     for key in keys {
-        let values: Vec<Option<i64>> = (0..n)
-            .map(|i| match validation.cells(i).and_then(|c| c.get(&key)) {
-                Some(res) if res.origin != Origin::Derived => res.value,
-                _ => None,
-            })
+        let values: Vec<Option<i64>> = reports
+            .iter()
+            .map(|c| c.get(key).filter(|res| res.origin != Origin::Derived).and_then(|res| res.value))
             .collect();
         columns.push(Series::new(key.to_string().into(), values).into());
     }
-    frame(n, columns)
+    cols::frame(n, columns)
+}
+
+fn io(path: &Path, source: std::io::Error) -> Error {
+    Error::new(ErrorKind::Io { location: Location::file(path), source })
+}
+
+fn parquet_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| io(path, e))?;
+    if meta.is_file() {
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+            out.push(path.to_path_buf());
+        }
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(path).map_err(|e| io(path, e))? {
+        let entry = entry.map_err(|e| io(path, e))?;
+        parquet_files(&entry.path(), out)?;
+    }
+    Ok(())
+}
+
+/// Whether `path` is a stored dataset: a `.parquet` file, or a folder holding one (at any
+/// depth).
+///
+/// ```
+/// let root = env!("CARGO_MANIFEST_DIR");
+/// assert!(!xxgk::frame::is_dataset(format!("{root}/data/sample")));
+/// ```
+pub fn is_dataset(path: impl AsRef<Path>) -> bool {
+    let mut files = Vec::new();
+    parquet_files(path.as_ref(), &mut files).is_ok() && !files.is_empty()
+}
+
+/// Read a stored tidy dataset — a `.parquet` file, or every `.parquet` file under a folder
+/// (hive partitions, in path order) — into one `LazyFrame`, checked against the tidy frame's
+/// contract (see [`check`]).
+///
+/// The part files are read with polars-io's Parquet reader and concatenated (polars' own lazy
+/// scanner would bring its HTTP stack into the build).
+///
+/// ```
+/// use xxgk::polars::prelude::*;
+/// let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+/// let tidy = xxgk::frame::tidy(&xxgk::validate::reports(batch.reports))?;
+/// let dir = std::env::temp_dir().join("xxgk-doc-read-dataset");
+/// # let _ = std::fs::remove_dir_all(&dir);
+/// xxgk::output::parquet_dataset(&tidy, &dir, &xxgk::frame::PARTITIONS)?;
+/// let back = xxgk::frame::read_dataset(&dir)?.collect()?;
+/// assert!(back.equals_missing(&tidy));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_dataset(path: impl AsRef<Path>) -> Result<LazyFrame> {
+    let path = path.as_ref();
+    let mut files = Vec::new();
+    parquet_files(path, &mut files)?;
+    files.sort();
+    if files.is_empty() {
+        return Err(io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "no .parquet file here")));
+    }
+    let mut parts = Vec::with_capacity(files.len());
+    for f in &files {
+        let file = std::fs::File::open(f).map_err(|e| io(f, e))?;
+        let df = ParquetReader::new(file).finish().map_err(|e| {
+            Error::new(ErrorKind::Workbook {
+                location: Location::file(f),
+                message: "cannot read this Parquet file".into(),
+                source: Some(Box::new(e)),
+            })
+        })?;
+        parts.push(check(df.lazy())?);
+    }
+    concat(parts, UnionArgs::default()).map_err(|e| cols::polars_error("concatenating the dataset", e))
+}
+
+/// Turn a tidy frame back into reports: one per unit, year and file, with its published values
+/// (an inferred value goes back to blank, as it was read; derived subtotals are left out), its
+/// cells and sheet names, and each table's template. What validation needs, so a stored dataset
+/// can be checked like the workbooks it came from; diagnostics are not stored and come back
+/// empty. Rows of one unit-year and file form one report (a file holding the same unit-year
+/// twice gives one report with the first of each cell).
+///
+/// ```
+/// let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+/// let original = batch.reports[0].clone();
+/// let tidy = xxgk::frame::tidy(&xxgk::validate::reports(batch.reports))?;
+/// use xxgk::polars::prelude::IntoLazy;
+/// let back = xxgk::frame::reports(tidy.lazy())?;
+/// assert_eq!(back[0].values, original.values);
+/// assert_eq!(back[0].location(back[0].values[0].cell), original.location(original.values[0].cell));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn reports(tidy: LazyFrame) -> Result<Vec<Report>> {
+    let df = checked(tidy)?;
+    let err = |e| cols::polars_error("reading a tidy frame", e);
+    let text = |name: &str| -> Result<Vec<Option<String>>> {
+        let c = df.column(name).map_err(err)?.cast(&DataType::String).map_err(err)?;
+        Ok(c.str().map_err(err)?.iter().map(|s| s.map(str::to_string)).collect())
+    };
+    let codes = |name: &str| -> Result<Vec<u8>> {
+        let c = df.column(name).map_err(err)?.to_physical_repr();
+        Ok(c.u8().map_err(err)?.iter().map(|x| x.unwrap_or(0)).collect())
+    };
+    let code = df.column(cols::DIVISION_CODE).map_err(err)?.u32().map_err(err)?.clone();
+    let year = df.column(cols::YEAR).map_err(err)?.i32().map_err(err)?.clone();
+    let value = df.column(cols::VALUE).map_err(err)?.i64().map_err(err)?.clone();
+    let (names, files, sheets, cells) =
+        (text(cols::DIVISION_NAME)?, text(cols::FILE)?, text(cols::SHEET)?, text(cols::CELL)?);
+    let (templates, items, measures, origins) =
+        (codes(cols::TEMPLATE)?, codes(cols::ITEM)?, codes(cols::MEASURE)?, codes(cols::ORIGIN)?);
+    let mut out: Vec<Report> = Vec::new();
+    let mut index: std::collections::HashMap<(u32, i32, Option<String>), usize> = Default::default();
+    let reg = registry();
+    for i in 0..df.height() {
+        let origin = Origin::ALL[origins[i] as usize];
+        if origin == Origin::Derived {
+            continue;
+        }
+        let (Some(c), Some(y)) = (code.get(i), year.get(i)) else { continue };
+        let key = Key::new(Item::ALL[items[i] as usize], Measure::ALL[measures[i] as usize]);
+        let at = *index.entry((c, y, files[i].clone())).or_insert_with(|| {
+            out.push(Report {
+                division_code: c,
+                division_name: names[i]
+                    .clone()
+                    .or_else(|| reg.get(c).map(|d| d.name.clone()))
+                    .unwrap_or_else(|| c.to_string()),
+                year: y,
+                template: Template::for_year(y),
+                tables: Vec::new(),
+                source: PathBuf::from(files[i].clone().unwrap_or_default()),
+                sheets: Vec::new(),
+                values: Vec::new(),
+                diagnostics: Vec::new(),
+            });
+            out.len() - 1
+        });
+        let r = &mut out[at];
+        if r.values.iter().any(|v| v.key == key) {
+            continue;
+        }
+        let sheet = match &sheets[i] {
+            Some(s) => match r.sheets.iter().position(|n| n == s) {
+                Some(p) => Some(p as u16),
+                None => {
+                    r.sheets.push(s.clone());
+                    Some((r.sheets.len() - 1) as u16)
+                }
+            },
+            None => None,
+        };
+        let cell = cells[i].as_deref().and_then(Location::parse_a1).map(|(row, col)| CellRef {
+            sheet: sheet.unwrap_or(0),
+            row,
+            col,
+        });
+        if !r.tables.iter().any(|t| t.table == key.table) {
+            let template = Template::ALL[templates[i] as usize];
+            r.tables.push(TableRead { table: key.table, template, cell: cell.unwrap_or_default() });
+        }
+        let published = if origin == Origin::Inferred { None } else { value.get(i) };
+        r.values.push(Value { key, value: published, cell, note: None });
+    }
+    Ok(out)
 }

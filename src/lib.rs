@@ -1,15 +1,27 @@
 //! xxgk loads China's 政府信息公开工作年度报告 (government information disclosure annual report)
-//! statistics tables from spreadsheets, maps every label to the national schema, and checks the
-//! format's own arithmetic.
+//! statistics tables from spreadsheets into polars DataFrames, maps every label to the national
+//! schema, checks the format's own arithmetic, and rolls units up to prefecture, province and
+//! nation, year over year.
 //!
 //! # Overview
 //!
-//! - [`read`]: spreadsheets (xlsx, xlsm, xlsb, xls, ods) → [`Report`]s and [`Diagnostic`]s,
-//!   configured by [`ReadOptions`]; tables found by their labels, in any layout.
-//! - [`validate`]: the format's identities per report; blanks inferred where one identity allows.
-//! - [`frame`]: the tidy polars DataFrame every later stage reads, and the wide view.
+//! The pipeline, one module per stage; from the tidy frame on, every stage is a polars
+//! transformation (`LazyFrame` in, `LazyFrame` out):
+//!
+//! ```text
+//! files ─read─▶ Batch of Reports ─validate─▶ Checked ─frame::tidy─▶ tidy DataFrame ─rollup::by─▶ rollup ─compare::years─▶ year over year
+//!                                                                        ▲
+//!                                   a stored dataset (frame::read_dataset) or your own frame
+//! ```
+//!
+//! - [`read`]: spreadsheets (xlsx, xlsm, xlsb, xls, ods) → [`Report`]s and [`Diagnostic`]s
+//!   ([`report`] holds the types), configured by [`ReadOptions`]; tables found by their labels.
+//! - [`validate`]: the format's identities per report; blanks inferred where one identity
+//!   allows. Gives a [`validate::Checked`]: each report beside its resolved cells.
+//! - [`frame`]: the tidy polars DataFrame every later stage reads (and the wide view); a stored
+//!   dataset read back; a tidy frame turned back into reports.
 //! - [`rollup`] and [`compare`]: prefecture, province and nation sums with coverage; year over
-//!   year across the 2021 template change. [`output`] writes CSV, JSON and Parquet datasets.
+//!   year across the 2021 template change, and rates. [`output`] writes CSV, JSON and Parquet.
 //! - [`schema`], [`normalize`], [`divisions`]: the national templates as data, label and value
 //!   normalisation, and the GB/T 2260 registry.
 //! - [`Error`]: the one error type; [`Location`] names file, sheet and cell.
@@ -19,31 +31,44 @@
 //! The real 新源县 2022 report, bundled in `data/real`:
 //!
 //! ```
+//! use xxgk::polars::prelude::*;
 //! use xxgk::read::ReadOptions;
-//! use xxgk::rollup::{by_level, Level};
-//! use xxgk::schema::{Item, Key, Measure};
+//! use xxgk::rollup::Level;
 //!
 //! let batch = ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
-//! let checked = xxgk::validate::reports(&batch.reports);
+//! let checked = xxgk::validate::reports(batch.reports);
 //! assert!(checked.violations.is_empty());
-//! let tidy = xxgk::frame::tidy(&batch.reports, &checked)?;
-//! assert_eq!(tidy.height(), 200);
-//! let sums = by_level(&batch.reports, &checked, Level::Prefecture);
-//! let granted = sums.rows.iter().find(|r| r.key == Key::new(Item::Granted, Measure::Total));
-//! assert_eq!(granted.and_then(|r| r.value), Some(4));
-//! assert_eq!(sums.coverage[0].missing.len(), 10); // 1 of 伊犁州's 11 units reported
+//! let tidy = xxgk::frame::tidy(&checked)?;
+//! let sums = xxgk::rollup::by(tidy.clone().lazy(), Level::Prefecture)?
+//!     .filter(col("item").eq(lit("granted")).and(col("measure").eq(lit("total"))))
+//!     .collect()?;
+//! assert_eq!(sums.column("value")?.i64()?.get(0), Some(4));
+//! let coverage = xxgk::rollup::coverage(tidy.lazy(), Level::Prefecture)?.collect()?;
+//! assert_eq!(coverage.column("units_reported")?.u32()?.get(0), Some(1)); // 1 of 伊犁州's 11 units
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Labels and values on their own:
+//! # Polars
+//!
+//! xxgk re-exports the polars it was built with: `use xxgk::polars::prelude::*;` names the same
+//! polars, so a caller's frames and xxgk's mix without a polars dependency of the caller's own
+//! (polars breaks its API between minor versions). A caller's own frame rolls up like one xxgk
+//! built:
 //!
 //! ```
-//! use xxgk::normalize::{label, value, Context, Label, Lookup, MoneyScale};
-//! use xxgk::schema::{Item, Table, Unit};
-//!
-//! let row = Context::Row { table: Table::Applications, group: None };
-//! assert_eq!(label("(三) 不予公开", row), Lookup::Found(Label::Item(Item::Withheld)));
-//! assert_eq!(value("—", Unit::Count, MoneyScale::Yuan)?.value, None); // blank, not 0
+//! use xxgk::polars::prelude::*;
+//! let mine = df!(
+//!     "division_code" => [654025u32, 654026, 654025],
+//!     "year" => [2022i32, 2022, 2023],
+//!     "table" => ["applications"; 3],
+//!     "item" => ["new_received"; 3],
+//!     "measure" => ["total"; 3],
+//!     "value" => [Some(31i64), None, Some(40)],
+//! )?;
+//! let sums = xxgk::rollup::by(mine.lazy(), xxgk::rollup::Level::Prefecture)?;
+//! let changes = xxgk::compare::years(sums)?.collect()?;
+//! assert_eq!(changes.column("delta")?.i64()?.get(0), Some(9));
+//! assert_eq!(changes.column("prev_blank_units")?.u32()?.get(0), Some(1));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -54,6 +79,9 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub use polars;
+
+mod columns;
 pub mod compare;
 pub mod divisions;
 mod error;
@@ -61,10 +89,12 @@ pub mod frame;
 pub mod normalize;
 pub mod output;
 pub mod read;
+pub mod report;
 pub mod rollup;
 pub mod schema;
 pub mod validate;
 
 pub use crate::error::{Error, ErrorKind, Location, Result};
-pub use crate::read::{Batch, Diagnostic, ReadOptions, Report};
-pub use crate::validate::Violation;
+pub use crate::read::ReadOptions;
+pub use crate::report::{Batch, Diagnostic, Report};
+pub use crate::validate::{Checked, Violation};

@@ -1,37 +1,59 @@
-//! Sums of units' reports: by prefecture, province or nation from the division registry, or by
-//! a grouping of your own — each with its coverage (units reported, expected, missing).
+//! Sums of units' values: by prefecture, province or nation from the division registry, or by a
+//! grouping of your own — each sum with its coverage (units reported and expected).
 //!
-//! Derived group subtotals (`withheld`, `unable`, `not_processed`, and 2021 `other`) are items
-//! of their own. A sum over units where some values are blank counts them in `blank_units`;
-//! blank is never taken for 0, and a sum where every unit is blank is blank.
+//! A rollup is a polars transformation: a tidy frame ([`frame`](crate::frame)) in, a rollup
+//! `LazyFrame` out. The tidy frame can be one just built from workbooks, a stored dataset read
+//! back with [`frame::read_dataset`](crate::frame::read_dataset), or a caller's own frame with
+//! the tidy columns; it is checked once at the entry ([`frame::check`](crate::frame::check)).
+//!
+//! The rules, the same whatever the frame came from:
+//!
+//! | what | rule |
+//! |---|---|
+//! | blanks | a blank is never taken for 0: a sum is over the units with a value, `blank_units` counts the others, and a sum where every unit is blank is blank |
+//! | inferred values | summed like published ones; `inferred_units` counts them |
+//! | group subtotals | rows of the tidy frame marked `derived` (blank when a sub-item is blank), summed like any other cell |
+//! | a unit-year reported twice | for each unit, year and table, only the rows of the first source — by `file`, then `sheet`, in byte order — are summed |
+//! | units outside the group | a unit under the group that is not one of its expected units (a prefecture office's own report) is left out of the sums and listed by [`coverage`] |
+//! | units the registry does not place | left out of a prefecture, province or nation rollup (a unit-level rollup keeps them) |
+//!
+//! The rollup frame has one row per group, year and cell:
+//!
+//! | column | type | meaning |
+//! |---|---|---|
+//! | `level` | str | `unit`, `prefecture`, `province`, `nation`, or a grouping's label |
+//! | `code`, `name` | u32, str | the group (a division code; 0 for the nation) |
+//! | `year`, `table`, `item`, `measure`, `unit` | | as in the tidy frame |
+//! | `value` | i64 | the sum (null: every unit blank) |
+//! | `origin` | enum | `derived` for a group subtotal, else `inferred` if any unit's value was, else `published` |
+//! | `blank_units`, `inferred_units` | u32 | units whose value is blank / was inferred |
+//! | `units_reported`, `units_expected` | u32 | the group's units that reported that year / that it has |
 //!
 //! ```
-//! use xxgk::read::ReadOptions;
-//! use xxgk::rollup::{by_level, Level};
-//! use xxgk::schema::{Item, Key, Measure};
+//! use xxgk::polars::prelude::*;
+//! use xxgk::rollup::Level;
 //! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample");
-//! let mut opts = ReadOptions::new();
+//! let mut opts = xxgk::read::ReadOptions::new();
 //! opts.manifest(format!("{dir}/manifest.csv"))?;
-//! let batch = opts.from_dir(dir)?;
-//! let checked = xxgk::validate::reports(&batch.reports);
-//! let sums = by_level(&batch.reports, &checked, Level::Prefecture);
-//! let cov = sums.coverage.iter().find(|c| c.year == 2022).ok_or("no 2022")?;
-//! assert_eq!((cov.name.as_str(), cov.reported.len(), cov.expected.len()), ("伊犁哈萨克自治州", 11, 11));
-//! let key = Key::new(Item::NewReceived, Measure::Total);
-//! assert!(sums.rows.iter().any(|r| r.year == 2022 && r.key == key && r.value.is_some()));
+//! let checked = xxgk::validate::reports(opts.from_dir(dir)?.reports);
+//! let tidy = xxgk::frame::tidy(&checked)?;
+//! let sums = xxgk::rollup::by(tidy.lazy(), Level::Prefecture)?
+//!     .filter(col("year").eq(lit(2022)).and(col("item").eq(lit("new_received"))).and(col("measure").eq(lit("total"))))
+//!     .collect()?;
+//! assert_eq!(sums.column("name")?.str()?.get(0), Some("伊犁哈萨克自治州"));
+//! assert_eq!(sums.column("units_reported")?.u32()?.get(0), Some(11));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::OnceLock;
 
 use polars::prelude::*;
 
+use crate::columns as cols;
 use crate::divisions::registry;
 use crate::error::Result;
-use crate::frame::{frame, key_columns};
-use crate::read::Report;
-use crate::schema::Key;
-use crate::validate::Validation;
+use crate::report::Origin;
 
 /// A level of the division hierarchy to sum to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -148,230 +170,485 @@ impl Grouping {
     }
 }
 
-/// One summed cell.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Row {
-    /// `unit`, `prefecture`, `province`, `nation`, or a grouping's label.
-    pub level: String,
-    /// The group's code (a division code; 0 for the nation).
-    pub code: u32,
-    /// The group's name.
-    pub name: String,
-    /// The year.
-    pub year: i32,
-    /// The cell (derived group subtotals included).
-    pub key: Key,
-    /// The sum over the units with a value; `None` when every unit's value is blank.
-    pub value: Option<i64>,
-    /// How many units have this cell blank (left out of the sum).
-    pub blank_units: u32,
-    /// Units of the group that reported this year.
-    pub units_reported: u32,
-    /// Units the group has.
-    pub units_expected: u32,
+/// What to sum by: a level of the registry, or a grouping of your own. Both convert, so
+/// `rollup::by(tidy, Level::Prefecture)` and `rollup::by(tidy, &grouping)` read as they should.
+#[derive(Clone, Debug)]
+pub enum Groups {
+    /// A level of the division registry.
+    Level(Level),
+    /// Groups of your own.
+    Custom(Grouping),
 }
 
-/// Who reported, per group and year.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Coverage {
-    /// As in [`Row::level`].
-    pub level: String,
-    /// The group's code.
-    pub code: u32,
-    /// The group's name.
-    pub name: String,
-    /// The year.
-    pub year: i32,
-    /// Units that reported (sorted codes).
-    pub reported: Vec<u32>,
-    /// Units expected (sorted codes).
-    pub expected: Vec<u32>,
-    /// Expected units without a report.
-    pub missing: Vec<u32>,
-    /// Reports under the group that are not among its expected units (a prefecture office's own
-    /// report): listed, not summed.
-    pub outside: Vec<u32>,
+impl From<Level> for Groups {
+    fn from(level: Level) -> Groups {
+        Groups::Level(level)
+    }
 }
 
-/// The result of a rollup.
-#[derive(Clone, Debug, Default, serde::Serialize)]
-pub struct Rollup {
-    /// The sums, ordered by group, year, then cell.
-    pub rows: Vec<Row>,
-    /// Coverage per group and year.
-    pub coverage: Vec<Coverage>,
+impl From<Grouping> for Groups {
+    fn from(grouping: Grouping) -> Groups {
+        Groups::Custom(grouping)
+    }
 }
 
-/// Sum to a level of the registry.
-///
-/// ```
-/// use xxgk::rollup::{by_level, Level};
-/// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
-/// let checked = xxgk::validate::reports(&batch.reports);
-/// let province = by_level(&batch.reports, &checked, Level::Province);
-/// assert_eq!((province.coverage[0].code, province.coverage[0].reported.len()), (650000, 1));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn by_level(reports: &[Report], validation: &Validation, level: Level) -> Rollup {
-    let reg = registry();
-    let group_of = |code: u32| -> Option<u32> {
-        match level {
-            Level::Unit => Some(code),
-            Level::Prefecture => reg.prefecture_of(code),
-            Level::Province => reg.province_of(code),
-            Level::Nation => Some(0),
-        }
-    };
-    let name_of = |code: u32| -> String {
-        match (level, code) {
-            (Level::Nation, _) => "全国".to_string(),
-            _ => reg.get(code).map_or_else(|| code.to_string(), |d| d.name.clone()),
-        }
-    };
-    let expected_of = |code: u32| -> Vec<u32> {
-        match level {
-            Level::Unit => vec![code],
-            _ => reg.expected_units(code),
-        }
-    };
-    sum(reports, validation, level.code(), |c| group_of(c).into_iter().collect(), name_of, expected_of)
+impl From<&Grouping> for Groups {
+    fn from(grouping: &Grouping) -> Groups {
+        Groups::Custom(grouping.clone())
+    }
 }
 
-/// Sum by a grouping of your own; a unit may belong to several groups.
-///
-/// ```
-/// use xxgk::rollup::{by_grouping, Grouping};
-/// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
-/// let checked = xxgk::validate::reports(&batch.reports);
-/// let mut g = Grouping::new("custom");
-/// g.add_unit(1, "新源与昭苏", 654025).add_unit(1, "新源与昭苏", 654026);
-/// let sums = by_grouping(&batch.reports, &checked, &g);
-/// assert_eq!(sums.coverage[0].missing, vec![654026]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn by_grouping(reports: &[Report], validation: &Validation, grouping: &Grouping) -> Rollup {
-    let mut groups_of: HashMap<u32, Vec<u32>> = HashMap::new();
-    for (g, members) in &grouping.members {
-        for &u in members {
-            groups_of.entry(u).or_default().push(*g);
+impl Groups {
+    fn label(&self) -> &str {
+        match self {
+            Groups::Level(level) => level.code(),
+            Groups::Custom(g) => &g.label,
         }
     }
-    sum(
-        reports,
-        validation,
-        &grouping.label,
-        |c| groups_of.get(&c).cloned().unwrap_or_default(),
-        |g| grouping.names.get(&g).cloned().unwrap_or_default(),
-        |g| grouping.members(g),
+}
+
+const GROUP: &str = "group";
+const MEMBER: &str = "member";
+
+/// Which group each unit belongs to (`member`: one of the group's expected units; else a unit
+/// under the group that is outside it), and each group's name and number of expected units.
+#[derive(Clone)]
+struct Membership {
+    members: DataFrame,
+    groups: DataFrame,
+}
+
+/// The membership of a registry level (prefecture, province or nation): built once, the
+/// registry being fixed.
+fn registry_membership(level: Level) -> Result<Membership> {
+    static LEVELS: OnceLock<[Membership; 3]> = OnceLock::new();
+    let levels = match LEVELS.get() {
+        Some(built) => built,
+        None => {
+            let built = [
+                build_registry_membership(Level::Prefecture)?,
+                build_registry_membership(Level::Province)?,
+                build_registry_membership(Level::Nation)?,
+            ];
+            LEVELS.get_or_init(|| built)
+        }
+    };
+    Ok(levels[match level {
+        Level::Prefecture => 0,
+        Level::Province => 1,
+        _ => 2,
+    }]
+    .clone())
+}
+
+fn build_registry_membership(level: Level) -> Result<Membership> {
+    let reg = registry();
+    let group_of = |code: u32| match level {
+        Level::Prefecture => reg.prefecture_of(code),
+        Level::Province => reg.province_of(code),
+        _ => Some(0),
+    };
+    let (mut unit, mut group, mut member) = (Vec::new(), Vec::new(), Vec::new());
+    let mut units_of: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
+    for d in reg.divisions() {
+        let Some(g) = group_of(d.code) else { continue };
+        let units = units_of.entry(g).or_insert_with(|| reg.expected_units(g).into_iter().collect());
+        unit.push(d.code);
+        group.push(g);
+        member.push(units.contains(&d.code));
+    }
+    let name = |g: u32| match level {
+        Level::Nation => "全国".to_string(),
+        _ => reg.get(g).map_or_else(|| g.to_string(), |d| d.name.clone()),
+    };
+    let groups: Vec<(u32, String, u32)> =
+        units_of.iter().map(|(g, u)| (*g, name(*g), u.len() as u32)).collect();
+    Ok(Membership { members: members_frame(unit, group, member)?, groups: groups_frame(&groups)? })
+}
+
+fn members_frame(unit: Vec<u32>, group: Vec<u32>, member: Vec<bool>) -> Result<DataFrame> {
+    cols::frame(
+        unit.len(),
+        vec![
+            Series::new(cols::DIVISION_CODE.into(), unit).into(),
+            Series::new(GROUP.into(), group).into(),
+            Series::new(MEMBER.into(), member).into(),
+        ],
     )
 }
 
-#[derive(Default)]
-struct Acc {
-    sum: i64,
-    known: u32,
-    blank: u32,
+fn groups_frame(groups: &[(u32, String, u32)]) -> Result<DataFrame> {
+    cols::frame(
+        groups.len(),
+        vec![
+            Series::new(GROUP.into(), groups.iter().map(|g| g.0).collect::<Vec<u32>>()).into(),
+            Series::new(cols::NAME.into(), groups.iter().map(|g| g.1.as_str()).collect::<Vec<_>>()).into(),
+            Series::new(cols::UNITS_EXPECTED.into(), groups.iter().map(|g| g.2).collect::<Vec<u32>>()).into(),
+        ],
+    )
 }
 
-fn sum(
-    reports: &[Report],
-    validation: &Validation,
-    label: &str,
-    groups_of: impl Fn(u32) -> Vec<u32>,
-    name_of: impl Fn(u32) -> String,
-    expected_of: impl Fn(u32) -> Vec<u32>,
-) -> Rollup {
-    let mut seen: BTreeSet<(u32, i32)> = BTreeSet::new();
-    let mut reported: BTreeMap<(u32, i32), (BTreeSet<u32>, BTreeSet<u32>)> = BTreeMap::new();
-    let mut accs: BTreeMap<(u32, i32, Key), Acc> = BTreeMap::new();
-    let mut expected: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for (i, r) in reports.iter().enumerate() {
-        // A unit-year reported twice is summed once (the first read).
-        if !seen.insert((r.division_code, r.year)) {
-            continue;
+fn custom_membership(grouping: &Grouping) -> Result<Membership> {
+    let (mut unit, mut group, mut member) = (Vec::new(), Vec::new(), Vec::new());
+    let mut groups = Vec::new();
+    for (g, units) in &grouping.members {
+        for &u in units {
+            unit.push(u);
+            group.push(*g);
+            member.push(true);
         }
-        let Some(cells) = validation.cells(i) else { continue };
-        for g in groups_of(r.division_code) {
-            let exp = expected.entry(g).or_insert_with(|| expected_of(g));
-            let entry = reported.entry((g, r.year)).or_default();
-            if exp.binary_search(&r.division_code).is_err() {
-                entry.1.insert(r.division_code);
-                continue;
-            }
-            entry.0.insert(r.division_code);
-            for (key, res) in cells {
-                let acc = accs.entry((g, r.year, *key)).or_default();
-                match res.value {
-                    Some(x) => {
-                        acc.sum += x;
-                        acc.known += 1;
-                    }
-                    None => acc.blank += 1,
-                }
-            }
-        }
+        groups.push((*g, grouping.names.get(g).cloned().unwrap_or_default(), units.len() as u32));
     }
-    let mut out = Rollup::default();
-    let mut names: BTreeMap<u32, String> = BTreeMap::new();
-    for ((g, year), (units, outside)) in &reported {
-        let exp = &expected[g];
-        let name = names.entry(*g).or_insert_with(|| name_of(*g)).clone();
-        out.coverage.push(Coverage {
-            level: label.to_string(),
-            code: *g,
-            name,
-            year: *year,
-            reported: units.iter().copied().collect(),
-            expected: exp.clone(),
-            missing: exp.iter().copied().filter(|u| !units.contains(u)).collect(),
-            outside: outside.iter().copied().collect(),
-        });
-    }
-    for ((g, year, key), acc) in accs {
-        let (units, _) = &reported[&(g, year)];
-        out.rows.push(Row {
-            level: label.to_string(),
-            code: g,
-            name: names[&g].clone(),
-            year,
-            key,
-            value: (acc.known > 0).then_some(acc.sum),
-            blank_units: acc.blank,
-            units_reported: units.len() as u32,
-            units_expected: expected[&g].len() as u32,
-        });
-    }
-    out
+    Ok(Membership { members: members_frame(unit, group, member)?, groups: groups_frame(&groups)? })
 }
 
-impl Rollup {
-    /// The rows as a DataFrame: `level, code, name, year, table, item, measure, value,
-    /// blank_units, units_reported, units_expected` (money in 分).
-    ///
-    /// ```
-    /// let empty = xxgk::rollup::Rollup::default();
-    /// assert_eq!(empty.frame()?.width(), 11);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn frame(&self) -> Result<DataFrame> {
-        let rows = &self.rows;
-        let col = |f: &dyn Fn(&Row) -> u32, name: &str| -> Column {
-            Series::new(name.into(), rows.iter().map(f).collect::<Vec<u32>>()).into()
-        };
-        let [table, item, measure] = key_columns(rows.iter().map(|x| x.key))?;
-        let columns = vec![
-            Series::new("level".into(), rows.iter().map(|r| r.level.as_str()).collect::<Vec<_>>()).into(),
-            col(&|r| r.code, "code"),
-            Series::new("name".into(), rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>()).into(),
-            Series::new("year".into(), rows.iter().map(|r| r.year).collect::<Vec<_>>()).into(),
-            table,
-            item,
-            measure,
-            Series::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()).into(),
-            col(&|r| r.blank_units, "blank_units"),
-            col(&|r| r.units_reported, "units_reported"),
-            col(&|r| r.units_expected, "units_expected"),
-        ];
-        frame(rows.len(), columns)
+/// Every unit its own group, named as in the frame, else as in the registry, else by its code.
+fn unit_groups(tidy: &LazyFrame) -> Result<LazyFrame> {
+    static NAMES: OnceLock<DataFrame> = OnceLock::new();
+    let names = match NAMES.get() {
+        Some(names) => names,
+        None => {
+            let reg = registry();
+            let codes: Vec<u32> = reg.divisions().map(|d| d.code).collect();
+            let names: Vec<&str> = reg.divisions().map(|d| d.name.as_str()).collect();
+            let frame = cols::frame(
+                codes.len(),
+                vec![
+                    Series::new(GROUP.into(), codes).into(),
+                    Series::new("registry_name".into(), names).into(),
+                ],
+            )?;
+            NAMES.get_or_init(|| frame)
+        }
+    };
+    Ok(tidy
+        .clone()
+        .select([col(cols::DIVISION_CODE).alias(GROUP), col(cols::DIVISION_NAME)])
+        .unique_stable(Some(polars::prelude::cols([GROUP])), UniqueKeepStrategy::First)
+        .join(names.clone().lazy(), [col(GROUP)], [col(GROUP)], JoinArgs::new(JoinType::Left))
+        .select([
+            col(GROUP),
+            coalesce(&[
+                col(cols::DIVISION_NAME).cast(DataType::String),
+                col("registry_name"),
+                col(GROUP).cast(DataType::String),
+            ])
+            .alias(cols::NAME),
+            lit(1u32).alias(cols::UNITS_EXPECTED),
+        ]))
+}
+
+/// The checked tidy frame without what the duplicate rule leaves out — for each unit, year and
+/// table, the rows of every source but the first by `file` then `sheet` (byte order, a missing
+/// sheet last) — and the unit-years it holds (`division_code`, `year`).
+fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
+    let tidy = crate::frame::checked(tidy)?;
+    let source = [cols::DIVISION_CODE, cols::YEAR, cols::TABLE, cols::FILE, cols::SHEET];
+    let physical = |name: &str| -> Result<Vec<Option<u32>>> {
+        let c = tidy.column(name).map_err(err)?.to_physical_repr();
+        let c = c.cast(&DataType::UInt32).map_err(err)?;
+        Ok(c.u32().map_err(err)?.iter().collect())
+    };
+    let [code, year, table, file, sheet] = [
+        physical(cols::DIVISION_CODE)?,
+        physical(cols::YEAR)?,
+        physical(cols::TABLE)?,
+        physical(cols::FILE)?,
+        physical(cols::SHEET)?,
+    ];
+    // A report's rows come together (in xxgk's frames and in a dataset read back): its source
+    // is read where one of the five changes, without hashing every row.
+    let mut sources: Vec<[Option<u32>; 5]> = Vec::new();
+    let mut seen: HashSet<[Option<u32>; 5]> = HashSet::new();
+    let mut previous = None;
+    for i in 0..tidy.height() {
+        let s = [code[i], year[i], table[i], file[i], sheet[i]];
+        if previous != Some(s) && seen.insert(s) {
+            sources.push(s);
+        }
+        previous = Some(s);
     }
+    let tables: HashSet<[Option<u32>; 3]> = sources.iter().map(|s| [s[0], s[1], s[2]]).collect();
+    if tables.len() == sources.len() {
+        // One source per unit-year-table: nothing to leave out (the usual case).
+        let mut units: Vec<(u32, i32)> = sources
+            .iter()
+            .filter_map(|s| Some((s[0]?, s[1]? as i32)))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        units.sort_unstable();
+        let units = cols::frame(
+            units.len(),
+            vec![
+                Series::new(cols::DIVISION_CODE.into(), units.iter().map(|u| u.0).collect::<Vec<_>>()).into(),
+                Series::new(cols::YEAR.into(), units.iter().map(|u| u.1).collect::<Vec<_>>()).into(),
+            ],
+        )?;
+        return Ok((tidy, units));
+    }
+    let unit_years = |df: &DataFrame| {
+        df.select([cols::DIVISION_CODE, cols::YEAR])
+            .and_then(|d| d.unique_stable(None, UniqueKeepStrategy::First, None))
+            .map_err(err)
+    };
+    let sources = tidy
+        .clone()
+        .lazy()
+        .select(source.map(col))
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()
+        .map_err(err)?;
+    let firsts = sources
+        .lazy()
+        .with_columns([
+            col(cols::FILE).cast(DataType::String).alias("file_text"),
+            col(cols::SHEET).cast(DataType::String).alias("sheet_text"),
+        ])
+        .sort(
+            ["file_text", "sheet_text"],
+            SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true),
+        )
+        .group_by_stable([col(cols::DIVISION_CODE), col(cols::YEAR), col(cols::TABLE)])
+        .agg([col(cols::FILE).first(), col(cols::SHEET).first()])
+        .collect()
+        .map_err(err)?;
+    let mut args = JoinArgs::new(JoinType::Semi);
+    args.nulls_equal = true;
+    let on = source.map(col);
+    let kept = tidy.lazy().join(firsts.clone().lazy(), on.clone(), on, args).collect().map_err(err)?;
+    Ok((kept, unit_years(&firsts)?))
+}
+
+fn err(e: PolarsError) -> crate::Error {
+    cols::polars_error("rolling up", e)
+}
+
+/// A tidy frame, checked and deduplicated, placed in its groups.
+struct Placed {
+    /// The rows that count: with their `group`.
+    rows: LazyFrame,
+    /// The unit-years, with their `group` and whether they are a `member` of it.
+    units: LazyFrame,
+    /// The groups: `group`, `name`, `units_expected`.
+    groups: LazyFrame,
+}
+
+fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
+    let (tidy, units) = first_sources(tidy)?;
+    let m = match groups {
+        Groups::Level(Level::Unit) => {
+            let names = unit_groups(&tidy.clone().lazy())?;
+            let as_group = [col(cols::DIVISION_CODE).alias(GROUP)];
+            return Ok(Placed {
+                rows: tidy.lazy().with_columns(as_group.clone()),
+                units: units.lazy().with_columns([as_group[0].clone(), lit(true).alias(MEMBER)]),
+                groups: names,
+            });
+        }
+        Groups::Level(level) => registry_membership(*level)?,
+        Groups::Custom(grouping) => custom_membership(grouping)?,
+    };
+    let on = [col(cols::DIVISION_CODE)];
+    let inner = || JoinArgs::new(JoinType::Inner);
+    Ok(Placed {
+        rows: tidy.lazy().join(m.members.clone().lazy(), on.clone(), on.clone(), inner()).filter(col(MEMBER)),
+        units: units.lazy().join(m.members.lazy(), on.clone(), on, inner()),
+        groups: m.groups.lazy(),
+    })
+}
+
+/// Sum a tidy frame by a level of the registry or by a grouping of your own (see the module
+/// docs for the rules and the columns). The frame is checked here; the sums happen when the
+/// result is collected.
+///
+/// ```
+/// use xxgk::polars::prelude::*;
+/// use xxgk::rollup::{Grouping, Level};
+/// // A caller's own frame: two units, one of which left the cell blank.
+/// let tidy = df!(
+///     "division_code" => [654025u32, 654026], "year" => [2022i32, 2022],
+///     "table" => ["applications", "applications"], "item" => ["granted", "granted"],
+///     "measure" => ["total", "total"], "value" => [Some(4i64), None],
+/// )?;
+/// let sums = xxgk::rollup::by(tidy.clone().lazy(), Level::Prefecture)?.collect()?;
+/// assert_eq!(sums.column("value")?.i64()?.get(0), Some(4));
+/// assert_eq!(sums.column("blank_units")?.u32()?.get(0), Some(1));
+/// assert_eq!(sums.column("units_reported")?.u32()?.get(0), Some(2));
+/// assert_eq!(sums.column("units_expected")?.u32()?.get(0), Some(11));
+///
+/// let mut g = Grouping::new("plain");
+/// g.add_unit(1, "新源", 654025);
+/// let mine = xxgk::rollup::by(tidy.lazy(), &g)?.collect()?;
+/// assert_eq!((mine.height(), mine.column("level")?.str()?.get(0)), (1, Some("plain")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn by(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
+    let groups = groups.into();
+    let placed = placed(tidy, &groups)?;
+    let reported = placed
+        .units
+        .filter(col(MEMBER))
+        .group_by([col(GROUP), col(cols::YEAR)])
+        .agg([len().cast(DataType::UInt32).alias(cols::UNITS_REPORTED)]);
+    let keyed = placed.rows.with_column(cols::cell_key(col(GROUP)).alias(cols::KEY));
+    let origin = col(cols::ORIGIN).to_physical();
+    let inferred = origin.clone().eq(lit(Origin::Inferred as u8)).cast(DataType::UInt32);
+    let cell = [GROUP, cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT];
+    let sums = match one_row_per_key(keyed.clone(), &groups)? {
+        // Each unit on its own, each cell once: its rows are its sums.
+        Some(sorted) => sorted.lazy().select(
+            cell.iter()
+                .map(|c| col(*c))
+                .chain([
+                    col(cols::KEY),
+                    col(cols::VALUE),
+                    origin.clone().alias(cols::ORIGIN),
+                    col(cols::VALUE).is_null().cast(DataType::UInt32).alias(cols::BLANK_UNITS),
+                    inferred.alias(cols::INFERRED_UNITS),
+                ])
+                .collect::<Vec<_>>(),
+        ),
+        None => keyed.group_by([col(cols::KEY)]).agg(
+            cell.iter()
+                .map(|c| col(*c).first())
+                .chain([
+                    when(col(cols::VALUE).count().gt(lit(0)))
+                        .then(col(cols::VALUE).sum())
+                        .otherwise(lit(NULL).cast(DataType::Int64))
+                        .alias(cols::VALUE),
+                    origin.max().alias(cols::ORIGIN),
+                    col(cols::VALUE).null_count().cast(DataType::UInt32).alias(cols::BLANK_UNITS),
+                    inferred.sum().cast(DataType::UInt32).alias(cols::INFERRED_UNITS),
+                ])
+                .collect::<Vec<_>>(),
+        ),
+    };
+    let origin_of = |o: Origin| col(cols::ORIGIN).eq(lit(o as u8));
+    let on = |names: &[&str]| names.iter().map(|n| col(*n)).collect::<Vec<_>>();
+    // Each group-year's name and counts, joined to the sums once (a small frame).
+    let info = reported.join(placed.groups, on(&[GROUP]), on(&[GROUP]), JoinArgs::new(JoinType::Left));
+    Ok(sums
+        .join(info, on(&[GROUP, cols::YEAR]), on(&[GROUP, cols::YEAR]), JoinArgs::new(JoinType::Left))
+        .sort([cols::KEY], SortMultipleOptions::default())
+        .select([
+            lit(groups.label()).alias(cols::LEVEL),
+            col(GROUP).alias(cols::CODE),
+            col(cols::NAME),
+            col(cols::YEAR),
+            col(cols::TABLE),
+            col(cols::ITEM),
+            col(cols::MEASURE),
+            col(cols::UNIT),
+            col(cols::VALUE),
+            when(origin_of(Origin::Derived))
+                .then(lit(Origin::Derived.code()))
+                .when(origin_of(Origin::Inferred))
+                .then(lit(Origin::Inferred.code()))
+                .otherwise(lit(Origin::Published.code()))
+                .cast(cols::origin_dtype())
+                .alias(cols::ORIGIN),
+            col(cols::BLANK_UNITS),
+            col(cols::INFERRED_UNITS),
+            col(cols::UNITS_REPORTED),
+            col(cols::UNITS_EXPECTED),
+        ]))
+}
+
+/// At the unit level, the rows sorted by key when no key repeats (a frame holds each cell of a
+/// unit-year once per source, and one source is left): no group-by is needed then.
+fn one_row_per_key(keyed: LazyFrame, groups: &Groups) -> Result<Option<DataFrame>> {
+    if !matches!(groups, Groups::Level(Level::Unit)) {
+        return Ok(None);
+    }
+    let sorted = keyed.sort([cols::KEY], SortMultipleOptions::default()).collect().map_err(err)?;
+    let keys = sorted.column(cols::KEY).map_err(err)?.u64().map_err(err)?;
+    let mut previous = None;
+    for k in keys.iter() {
+        if k == previous {
+            return Ok(None);
+        }
+        previous = k;
+    }
+    Ok(Some(sorted))
+}
+
+/// Who reported, per group and year: `level, code, name, year, units_reported, units_expected`
+/// and the sorted unit codes `reported`, `missing` (expected, no report) and `outside` (a
+/// report under the group from a unit that is not one of its expected units — a prefecture
+/// office's own: listed here, not summed). A group appears for the years in which at least one
+/// of its units reported.
+///
+/// ```
+/// use xxgk::polars::prelude::*;
+/// use xxgk::rollup::Level;
+/// let tidy = df!(
+///     "division_code" => [654025u32, 654000], "year" => [2022i32, 2022],
+///     "table" => ["applications", "applications"], "item" => ["granted", "granted"],
+///     "measure" => ["total", "total"], "value" => [Some(4i64), Some(1)],
+/// )?;
+/// let cov = xxgk::rollup::coverage(tidy.lazy(), Level::Prefecture)?.collect()?;
+/// assert_eq!(cov.column("units_reported")?.u32()?.get(0), Some(1));
+/// let missing = cov.column("missing")?.list()?.get_as_series(0).ok_or("no list")?;
+/// assert_eq!(missing.len(), 10); // 新源县 reported; 10 of 伊犁州's 11 units did not
+/// let outside = cov.column("outside")?.list()?.get_as_series(0).ok_or("no list")?;
+/// assert_eq!(outside.u32()?.get(0), Some(654000)); // the prefecture's own report
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn coverage(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
+    let groups = groups.into();
+    let placed = placed(tidy, &groups)?;
+    let present = placed.units.collect().map_err(err)?.lazy();
+    let on = |names: &[&str]| names.iter().map(|n| col(*n)).collect::<Vec<_>>();
+    let group_years =
+        present.clone().select([col(GROUP), col(cols::YEAR)]).unique(None, UniqueKeepStrategy::Any);
+    let list = |rows: LazyFrame, name: &str| {
+        group_years
+            .clone()
+            .join(rows, on(&[GROUP, cols::YEAR]), on(&[GROUP, cols::YEAR]), JoinArgs::new(JoinType::Left))
+            .group_by([col(GROUP), col(cols::YEAR)])
+            .agg([col(cols::DIVISION_CODE).drop_nulls().sort(SortOptions::default()).alias(name)])
+    };
+    let unit_year = |lf: LazyFrame| lf.select([col(GROUP), col(cols::YEAR), col(cols::DIVISION_CODE)]);
+    let reported = list(unit_year(present.clone().filter(col(MEMBER))), "reported");
+    let outside = list(unit_year(present.clone().filter(col(MEMBER).not())), "outside");
+    // Each group-year's expected units: from the membership, or (a unit level) the unit itself.
+    let expected_units = match &groups {
+        Groups::Level(Level::Unit) => {
+            present.clone().select([col(GROUP), col(cols::DIVISION_CODE), col(MEMBER)])
+        }
+        Groups::Level(level) => registry_membership(*level)?.members.lazy(),
+        Groups::Custom(grouping) => custom_membership(grouping)?.members.lazy(),
+    };
+    let expected = group_years.clone().join(
+        expected_units.filter(col(MEMBER)).select([col(GROUP), col(cols::DIVISION_CODE)]),
+        on(&[GROUP]),
+        on(&[GROUP]),
+        JoinArgs::new(JoinType::Inner),
+    );
+    let absent = expected.join(
+        unit_year(present.filter(col(MEMBER))),
+        on(&[GROUP, cols::YEAR, cols::DIVISION_CODE]),
+        on(&[GROUP, cols::YEAR, cols::DIVISION_CODE]),
+        JoinArgs::new(JoinType::Anti),
+    );
+    let missing = list(absent, "missing");
+    let by = on(&[GROUP, cols::YEAR]);
+    Ok(group_years
+        .join(reported, by.clone(), by.clone(), JoinArgs::new(JoinType::Left))
+        .join(missing, by.clone(), by.clone(), JoinArgs::new(JoinType::Left))
+        .join(outside, by.clone(), by, JoinArgs::new(JoinType::Left))
+        .join(placed.groups, on(&[GROUP]), on(&[GROUP]), JoinArgs::new(JoinType::Left))
+        .select([
+            lit(groups.label()).alias(cols::LEVEL),
+            col(GROUP).alias(cols::CODE),
+            col(cols::NAME),
+            col(cols::YEAR),
+            col("reported").list().len().cast(DataType::UInt32).alias(cols::UNITS_REPORTED),
+            col(cols::UNITS_EXPECTED),
+            col("reported"),
+            col("missing"),
+            col("outside"),
+        ])
+        .sort([cols::CODE, cols::YEAR], SortMultipleOptions::default()))
 }

@@ -4,11 +4,15 @@
 //! Where exactly one number of an identity is blank, it is inferred from the identity and
 //! marked [`Origin::Inferred`]; a published number is never overwritten.
 //!
+//! [`reports`] takes the reports and gives them back inside a [`Checked`], each beside its
+//! resolved cells, so a report and its cells cannot be mismatched:
+//! [`frame::tidy`](crate::frame::tidy) takes the `Checked` alone.
+//!
 //! ```
 //! use xxgk::read::ReadOptions;
 //! use xxgk::schema::{Item, Key, Measure};
 //! let batch = ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
-//! let checked = xxgk::validate::reports(&batch.reports);
+//! let checked = xxgk::validate::reports(batch.reports);
 //! assert!(checked.violations.is_empty());
 //! // 新源县 2022 lost one value of its first row; the identities give it back.
 //! let lost = Key::new(Item::NewReceived, Measure::OtherOrg);
@@ -18,36 +22,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::read::Report;
+use polars::prelude::{Column, DataFrame, NamedFrom, Series};
+
+use crate::columns as cols;
+use crate::report::{Origin, Report};
 use crate::schema::{Equation, Item, Key, Relation, Rule, Severity, Table, Unit, equations};
-
-/// Where a value comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Origin {
-    /// Read from the report.
-    Published,
-    /// Blank in the report, recovered from an identity in which it was the only unknown.
-    Inferred,
-    /// A group subtotal (`withheld`, `unable`, `not_processed`, 2021 `other`): the sum of its
-    /// sub-items, never published.
-    Derived,
-}
-
-impl Origin {
-    /// The lowercase code (`published`, `inferred`, `derived`).
-    ///
-    /// ```
-    /// assert_eq!(xxgk::validate::Origin::Inferred.code(), "inferred");
-    /// ```
-    pub const fn code(self) -> &'static str {
-        match self {
-            Origin::Published => "published",
-            Origin::Inferred => "inferred",
-            Origin::Derived => "derived",
-        }
-    }
-}
 
 /// One cell of a report after validation: its value (`None` blank) and where it comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -100,26 +79,103 @@ pub struct Inferred {
     pub cell: String,
 }
 
-/// The result of [`reports`].
+/// One report beside its resolved cells: every published value, the blanks the identities
+/// gave back, and the derived group subtotals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedReport {
+    report: Report,
+    cells: BTreeMap<Key, Resolved>,
+}
+
+impl CheckedReport {
+    /// The report as read.
+    ///
+    /// ```
+    /// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// let checked = xxgk::validate::reports(batch.reports);
+    /// assert_eq!(checked.reports()[0].report().division_name, "新源县");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// Every cell: published, inferred or derived, keyed by the schema cell.
+    ///
+    /// ```
+    /// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// use xxgk::report::Origin;
+    /// let checked = xxgk::validate::reports(batch.reports);
+    /// let cells = checked.reports()[0].cells();
+    /// assert_eq!(cells.values().filter(|c| c.origin == Origin::Inferred).count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cells(&self) -> &BTreeMap<Key, Resolved> {
+        &self.cells
+    }
+
+    /// One resolved cell.
+    ///
+    /// ```
+    /// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// use xxgk::report::Origin;
+    /// use xxgk::schema::{Item, Key, Measure};
+    /// let checked = xxgk::validate::reports(batch.reports);
+    /// let withheld = checked.reports()[0].get(Key::new(Item::Withheld, Measure::Total));
+    /// assert_eq!(withheld.map(|r| (r.value, r.origin)), Some((Some(1), Origin::Derived)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get(&self, key: Key) -> Option<Resolved> {
+        self.cells.get(&key).copied()
+    }
+}
+
+/// The result of [`reports`]: the reports, each with its resolved cells, every violation and
+/// every inferred value.
 #[derive(Clone, Debug, Default, serde::Serialize)]
-pub struct Validation {
+pub struct Checked {
     /// Every identity that does not hold, in report order.
     pub violations: Vec<Violation>,
     /// Every blank recovered from an identity.
     pub inferred: Vec<Inferred>,
-    /// Per report (same order as the input): every cell, published, inferred or derived.
     #[serde(skip)]
-    pub resolved: Vec<BTreeMap<Key, Resolved>>,
+    reports: Vec<CheckedReport>,
+}
+
+impl Checked {
+    /// The reports, in the order given to [`reports`], each with its resolved cells.
+    ///
+    /// ```
+    /// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// let checked = xxgk::validate::reports(batch.reports);
+    /// assert_eq!(checked.reports().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reports(&self) -> &[CheckedReport] {
+        &self.reports
+    }
+
+    /// The reports back, without their resolved cells.
+    ///
+    /// ```
+    /// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// let reports = xxgk::validate::reports(batch.reports).into_reports();
+    /// assert_eq!(reports[0].year, 2022);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_reports(self) -> Vec<Report> {
+        self.reports.into_iter().map(|c| c.report).collect()
+    }
 }
 
 /// Check every identity of every report, inferring blanks where an identity allows.
 ///
 /// The cross-year identities compare each report with the same unit's report of the year
-/// before, when the batch has it (the first one read, if the unit reported twice).
+/// before, when there is one (of several reports of one unit-year, the first given).
 ///
 /// ```
+/// use xxgk::report::{Report, Value};
 /// use xxgk::schema::{Item, Key, Measure, Rule};
-/// use xxgk::read::{Report, Value};
 /// let v = |item, m, x| Value { key: Key::new(item, m), value: Some(x), cell: None, note: None };
 /// let report = Report {
 ///     division_code: 654025, division_name: "新源县".into(), year: 2022,
@@ -131,30 +187,29 @@ pub struct Validation {
 ///         v(Item::Review, Measure::Total, 3),
 ///     ],
 /// };
-/// let checked = xxgk::validate::reports(&[report]);
+/// let checked = xxgk::validate::reports(vec![report]);
 /// assert_eq!(checked.violations.len(), 1);
 /// assert_eq!((checked.violations[0].rule, checked.violations[0].difference), (Rule::A4, 1));
 /// ```
-pub fn reports(reports: &[Report]) -> Validation {
-    let mut out = Validation::default();
+pub fn reports(reports: Vec<Report>) -> Checked {
+    let mut out = Checked::default();
     for report in reports {
-        let (resolved, inferred) = resolve(report);
+        let (cells, inferred) = resolve(&report);
         out.inferred.extend(inferred);
-        out.resolved.push(resolved);
+        out.reports.push(CheckedReport { report, cells });
     }
     // The first report of each unit-year, for the cross-year identities.
     let mut first: HashMap<(u32, i32), usize> = HashMap::new();
-    for (i, r) in reports.iter().enumerate() {
-        first.entry((r.division_code, r.year)).or_insert(i);
+    for (i, c) in out.reports.iter().enumerate() {
+        first.entry((c.report.division_code, c.report.year)).or_insert(i);
     }
-    for (i, report) in reports.iter().enumerate() {
-        let prev = first.get(&(report.division_code, report.year - 1)).copied();
+    for c in &out.reports {
+        let report = &c.report;
+        let prev = first.get(&(report.division_code, report.year - 1)).map(|&p| &out.reports[p]);
         for table in Table::ALL {
             let template = report.template_of(*table);
             for eq in equations(template).iter().filter(|e| e.lhs[0].key.table == *table) {
-                if let Some(v) =
-                    check(eq, report, &out.resolved[i], prev.map(|p| (&reports[p], &out.resolved[p])))
-                {
+                if let Some(v) = check(eq, c, prev) {
                     out.violations.push(v);
                 }
             }
@@ -247,18 +302,14 @@ fn derive(report: &Report, cells: &mut BTreeMap<Key, Resolved>) {
     }
 }
 
-fn check(
-    eq: &Equation,
-    report: &Report,
-    cells: &BTreeMap<Key, Resolved>,
-    prev: Option<(&Report, &BTreeMap<Key, Resolved>)>,
-) -> Option<Violation> {
+fn check(eq: &Equation, this: &CheckedReport, prev: Option<&CheckedReport>) -> Option<Violation> {
+    let report = &this.report;
     let mut sides = [0i64, 0i64];
     for (side, terms) in [&eq.lhs, &eq.rhs].into_iter().enumerate() {
         for term in terms {
             let c = match term.lag {
-                0 => cells,
-                _ => prev?.1,
+                0 => &this.cells,
+                _ => &prev?.cells,
             };
             sides[side] += i64::from(term.sign) * c.get(&term.key)?.value?;
         }
@@ -276,7 +327,7 @@ fn check(
         .terms()
         .filter_map(|term| match term.lag {
             0 => location(report, term.key),
-            _ => prev.and_then(|(r, _)| location(r, term.key)),
+            _ => prev.and_then(|p| location(&p.report, term.key)),
         })
         .collect();
     Some(Violation {
@@ -293,60 +344,44 @@ fn check(
     })
 }
 
-impl Validation {
-    /// The resolved cells of the report at `index` (the input order of [`reports`]).
+impl Checked {
+    /// The violations as a DataFrame: `division_code, division_name, year, rule, severity,
+    /// table, item, measure, unit, expected, actual, difference, source` — money in 分 (`unit`
+    /// says which), `source` the cells of the identity, `; `-separated.
     ///
     /// ```
-    /// # use xxgk::read::ReadOptions;
-    /// # let batch = ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
-    /// use xxgk::schema::{Item, Key, Measure};
-    /// use xxgk::validate::Origin;
-    /// let checked = xxgk::validate::reports(&batch.reports);
-    /// let withheld = checked.cells(0).and_then(|c| c.get(&Key::new(Item::Withheld, Measure::Total)));
-    /// assert_eq!(withheld.map(|r| (r.value, r.origin)), Some((Some(1), Origin::Derived)));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn cells(&self, index: usize) -> Option<&BTreeMap<Key, Resolved>> {
-        self.resolved.get(index)
-    }
-
-    /// The violations as a DataFrame: `division_code, division_name, year, rule, severity, table,
-    /// item, measure, expected, actual, difference, source` (money in 分; `source` lists the
-    /// cells, `; `-separated).
-    ///
-    /// ```
-    /// let none = xxgk::validate::reports(&[]);
+    /// let none = xxgk::validate::reports(Vec::new());
     /// assert_eq!(none.frame()?.height(), 0);
+    /// assert_eq!(none.frame()?.width(), 13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn frame(&self) -> crate::Result<polars::prelude::DataFrame> {
-        use crate::frame::{codes, enum_column, frame, key_columns};
-        use polars::prelude::*;
+    pub fn frame(&self) -> crate::Result<DataFrame> {
         let v = &self.violations;
-        let [table, item, measure] = key_columns(v.iter().map(|x| x.key))?;
+        let [table, item, measure, unit] = cols::key_columns(v.iter().map(|x| x.key))?;
         let columns: Vec<Column> = vec![
-            Series::new("division_code".into(), v.iter().map(|x| x.division_code).collect::<Vec<_>>()).into(),
-            Series::new(
-                "division_name".into(),
-                v.iter().map(|x| x.division_name.as_str()).collect::<Vec<_>>(),
-            )
-            .into(),
-            Series::new("year".into(), v.iter().map(|x| x.year).collect::<Vec<_>>()).into(),
-            enum_column(
-                "rule",
-                &codes(Rule::ALL, Rule::code),
-                v.iter().map(|x| x.rule.index() as u8).collect(),
-            )?,
-            Series::new("severity".into(), v.iter().map(|x| x.severity.to_string()).collect::<Vec<_>>())
+            Series::new(cols::DIVISION_CODE.into(), v.iter().map(|x| x.division_code).collect::<Vec<_>>())
                 .into(),
+            cols::categorical(cols::DIVISION_NAME, v.iter().map(|x| Some(x.division_name.as_str())))?,
+            Series::new(cols::YEAR.into(), v.iter().map(|x| x.year).collect::<Vec<_>>()).into(),
+            cols::enum_column(
+                cols::RULE,
+                &cols::codes(Rule::ALL, Rule::code),
+                v.iter().map(|x| x.rule.index() as u8),
+            )?,
+            cols::enum_column(
+                cols::SEVERITY,
+                &cols::SEVERITIES,
+                v.iter().map(|x| cols::severity_index(x.severity)),
+            )?,
             table,
             item,
             measure,
+            unit,
             Series::new("expected".into(), v.iter().map(|x| x.expected).collect::<Vec<_>>()).into(),
             Series::new("actual".into(), v.iter().map(|x| x.actual).collect::<Vec<_>>()).into(),
             Series::new("difference".into(), v.iter().map(|x| x.difference).collect::<Vec<_>>()).into(),
             Series::new("source".into(), v.iter().map(|x| x.cells.join("; ")).collect::<Vec<_>>()).into(),
         ];
-        frame(v.len(), columns)
+        cols::frame(v.len(), columns)
     }
 }

@@ -1,29 +1,78 @@
-//! What the three command-line examples share: the options, loading with diagnostics on
-//! stderr, and the formatting of tables for people.
+//! What the three command-line examples share: their common options, loading workbooks or a
+//! stored tidy dataset (diagnostics and a progress bar on stderr), writing a frame in the chosen
+//! format, and showing values to people.
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::error::Error;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xxgk::normalize::yuan;
-use xxgk::read::{ReadOptions, Report};
+use clap::{Args, Parser, ValueEnum};
+use comfy_table::{CellAlignment, Table, presets};
+use indicatif::ProgressBar;
+use xxgk::polars::prelude::*;
+use xxgk::read::ReadOptions;
+use xxgk::report::Report;
 use xxgk::rollup::Level;
-use xxgk::schema::{Key, Severity, Unit};
-use xxgk::validate::Validation;
+use xxgk::schema::{Item, Key, Measure, Severity, Template};
+use xxgk::validate::Checked;
 
-pub const USAGE: &str = "\
-usage: cargo run --release --example EXAMPLE -- [OPTIONS] [PATH]...
-  PATH         files or folders to load (default: data/sample)
-  --level L    prefecture (default) | province | nation | unit      (summary, year_over_year)
-  --year Y     only this year (repeatable)
-  --format F   table (default) | csv | json | parquet
-  --out FILE   write there instead of stdout (required for parquet: a folder)
-  --manifest M CSV with header `path,unit,year` for files whose unit or year the reader cannot tell";
+/// The options every example has.
+#[derive(Args, Debug)]
+pub struct Input {
+    /// Files or folders to load: workbooks, or a tidy dataset written with `--tidy --format parquet`
+    #[arg(value_name = "PATH", default_value = "data/sample")]
+    pub paths: Vec<PathBuf>,
+    /// Only this year (repeatable)
+    #[arg(long = "year", value_name = "Y")]
+    pub years: Vec<i32>,
+    /// How to write the result: a table for people, or the frame as CSV, JSON or a Parquet dataset
+    #[arg(long, value_enum, value_name = "F", default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write there instead of stdout (for parquet: a new folder, required)
+    #[arg(long, value_name = "FILE", required_if_eq("format", "parquet"))]
+    pub out: Option<PathBuf>,
+    /// A CSV with the header `path,unit,year` for files whose unit or year the reader cannot tell
+    /// (default: a manifest.csv at the top of a PATH folder)
+    #[arg(long, value_name = "M")]
+    pub manifest: Option<PathBuf>,
+    /// Write the tidy frame of what was loaded (every published, inferred and derived value,
+    /// with its origin and source) instead of the result
+    #[arg(long)]
+    pub tidy: bool,
+}
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The level to sum to.
+#[derive(Args, Debug)]
+pub struct LevelArg {
+    /// The level to sum to
+    #[arg(long, value_enum, value_name = "L", default_value_t = LevelName::Prefecture)]
+    pub level: LevelName,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LevelName {
+    Unit,
+    Prefecture,
+    Province,
+    Nation,
+}
+
+impl From<LevelName> for Level {
+    fn from(l: LevelName) -> Level {
+        match l {
+            LevelName::Unit => Level::Unit,
+            LevelName::Prefecture => Level::Prefecture,
+            LevelName::Province => Level::Province,
+            LevelName::Nation => Level::Nation,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
     Csv,
@@ -31,77 +80,13 @@ pub enum Format {
     Parquet,
 }
 
-#[derive(Debug)]
-pub struct Args {
-    pub paths: Vec<PathBuf>,
-    pub level: Level,
-    pub years: Vec<i32>,
-    pub format: Format,
-    pub out: Option<PathBuf>,
-    pub manifest: Option<PathBuf>,
-}
-
-/// Parse the command line; `Err` is a usage error (exit status 2), or `--help` (empty message).
-pub fn parse(with_level: bool) -> Result<Args, String> {
-    let mut args = Args {
-        paths: Vec::new(),
-        level: Level::Prefecture,
-        years: Vec::new(),
-        format: Format::Table,
-        out: None,
-        manifest: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
-        match a.as_str() {
-            "--level" if with_level => {
-                let v = value("--level")?;
-                args.level = v.parse().map_err(|_| format!("unknown level {v:?}"))?;
-            }
-            "--year" => {
-                let v = value("--year")?;
-                args.years.push(v.parse().map_err(|_| format!("--year wants a year, not {v:?}"))?);
-            }
-            "--format" => {
-                args.format = match value("--format")?.as_str() {
-                    "table" => Format::Table,
-                    "csv" => Format::Csv,
-                    "json" => Format::Json,
-                    "parquet" => Format::Parquet,
-                    other => return Err(format!("unknown format {other:?}")),
-                }
-            }
-            "--out" => args.out = Some(PathBuf::from(value("--out")?)),
-            "--manifest" => args.manifest = Some(PathBuf::from(value("--manifest")?)),
-            "-h" | "--help" => return Err(String::new()),
-            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
-            path => args.paths.push(PathBuf::from(path)),
-        }
-    }
-    if args.format == Format::Parquet && args.out.is_none() {
-        return Err("--format parquet needs --out DIR".into());
-    }
-    if args.paths.is_empty() {
-        args.paths.push(PathBuf::from("data/sample"));
-    }
-    Ok(args)
-}
-
-/// Run an example: usage errors exit 2, nothing loaded exits 1, errors are printed.
-pub fn run(with_level: bool, body: impl FnOnce(&Args, Loaded) -> Result<(), Box<dyn Error>>) -> ExitCode {
-    let args = match parse(with_level) {
-        Ok(a) => a,
-        Err(message) if message.is_empty() => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("error: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let loaded = match load(&args) {
+/// Run an example: usage errors exit 2 (clap), nothing loaded exits 1, errors are printed.
+pub fn run<C: Parser>(
+    input: impl Fn(&C) -> &Input,
+    body: impl FnOnce(&C, Loaded) -> Result<(), Box<dyn Error>>,
+) -> ExitCode {
+    let cli = C::parse();
+    let loaded = match load(input(&cli)) {
         Ok(Some(l)) => l,
         Ok(None) => return ExitCode::from(1),
         Err(e) => {
@@ -109,7 +94,12 @@ pub fn run(with_level: bool, body: impl FnOnce(&Args, Loaded) -> Result<(), Box<
             return ExitCode::from(1);
         }
     };
-    match body(&args, loaded) {
+    let result = if input(&cli).tidy {
+        loaded.tidy().and_then(|t| write_tidy(input(&cli), t))
+    } else {
+        body(&cli, loaded)
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         // `… | head`: the reader left; that is not an error.
         Err(e) if broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
@@ -120,72 +110,56 @@ pub fn run(with_level: bool, body: impl FnOnce(&Args, Loaded) -> Result<(), Box<
     }
 }
 
+/// What the paths held: reports read from workbooks, and tidy datasets read back.
 pub struct Loaded {
     pub reports: Vec<Report>,
-    pub validation: Validation,
+    pub stored: Vec<LazyFrame>,
     pub files: usize,
     /// Diagnostics by severity: errors, warnings, infos.
     pub counts: [usize; 3],
 }
 
-impl Loaded {
-    /// One line on what was loaded: reports, units, years, templates, diagnostics.
-    pub fn summary(&self) -> String {
-        let units: std::collections::BTreeSet<u32> = self.reports.iter().map(|r| r.division_code).collect();
-        let years: std::collections::BTreeSet<i32> = self.reports.iter().map(|r| r.year).collect();
-        let span = match (years.first(), years.last()) {
-            (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
-            (Some(a), _) => a.to_string(),
-            _ => String::new(),
-        };
-        let by = |t| self.reports.iter().filter(|r| r.template == t).count();
-        format!(
-            "loaded {} reports from {} files: {} units, {span}; {} in the 2019 format, {} in the 2021 format; diagnostics: {} errors, {} warnings, {} infos",
-            self.reports.len(),
-            self.files,
-            units.len(),
-            by(xxgk::schema::Template::V2019),
-            by(xxgk::schema::Template::V2021),
-            self.counts[0],
-            self.counts[1],
-            self.counts[2],
-        )
-    }
-}
-
 /// Load every path; diagnostics to stderr. `None` when nothing could be loaded.
-pub fn load(args: &Args) -> Result<Option<Loaded>, Box<dyn Error>> {
-    let mut reports = Vec::new();
-    let mut files = 0;
-    let mut counts = [0usize; 3];
-    let mut infos: std::collections::BTreeMap<&'static str, usize> = Default::default();
-    for path in &args.paths {
+pub fn load(input: &Input) -> Result<Option<Loaded>, Box<dyn Error>> {
+    let mut loaded = Loaded { reports: Vec::new(), stored: Vec::new(), files: 0, counts: [0; 3] };
+    let mut infos: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for path in &input.paths {
+        if xxgk::frame::is_dataset(path) {
+            match xxgk::frame::read_dataset(path) {
+                Ok(tidy) => {
+                    loaded.stored.push(tidy);
+                    loaded.files += 1;
+                }
+                Err(e) => eprintln!("error: {e}"),
+            }
+            continue;
+        }
         let mut opts = ReadOptions::new();
-        let manifest = args.manifest.clone().or_else(|| {
+        let manifest = input.manifest.clone().or_else(|| {
             let m = path.join("manifest.csv");
             m.is_file().then_some(m)
         });
         if let Some(m) = manifest {
             opts.manifest(&m)?;
         }
-        opts.progress(|done, total| {
-            if total >= 100 {
-                eprint!("\rloading {done}/{total} files");
-                if done == total {
-                    eprintln!();
-                }
-            }
+        let bar = ProgressBar::no_length();
+        let b = bar.clone();
+        opts.progress(move |done, total| {
+            b.set_length(total as u64);
+            b.set_position(done as u64);
         });
-        let batch = match opts.from_path(path) {
+        let batch = opts.from_path(path);
+        bar.finish_and_clear();
+        let batch = match batch {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("error: {e}");
                 continue;
             }
         };
-        files += batch.files;
+        loaded.files += batch.files;
         for d in batch.all_diagnostics() {
-            counts[match d.severity {
+            loaded.counts[match d.severity {
                 Severity::Error => 0,
                 Severity::Warning => 1,
                 Severity::Info => 2,
@@ -196,147 +170,249 @@ pub fn load(args: &Args) -> Result<Option<Loaded>, Box<dyn Error>> {
                 eprintln!("{d}");
             }
         }
-        reports.extend(batch.reports);
+        loaded.reports.extend(batch.reports);
     }
     for (kind, n) in infos {
         let what = if kind == "blank" { "blank cells kept blank (not 0)" } else { kind };
         eprintln!("info: {n} {what}");
     }
-    if reports.is_empty() {
-        eprintln!("error: no report could be loaded from {}", show_paths(&args.paths));
+    if loaded.reports.is_empty() && loaded.stored.is_empty() {
+        let paths: Vec<String> = input.paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!("error: no report could be loaded from {}", paths.join(", "));
         return Ok(None);
     }
-    let validation = xxgk::validate::reports(&reports);
-    if validation.inferred.len() <= 10 {
-        for i in &validation.inferred {
+    Ok(Some(loaded))
+}
+
+/// Validate reports, telling stderr what the identities gave back.
+fn validate(reports: Vec<Report>) -> Checked {
+    let checked = xxgk::validate::reports(reports);
+    if checked.inferred.len() <= 10 {
+        for i in &checked.inferred {
             eprintln!("info: {}: {} inferred as {} from {} [inferred]", i.cell, i.key, i.value, i.rule);
         }
     } else {
         eprintln!(
             "info: {} blank cells inferred from the identities (the validate example lists them)",
-            validation.inferred.len()
+            checked.inferred.len()
         );
     }
-    Ok(Some(Loaded { reports, validation, files, counts }))
+    checked
 }
 
-fn show_paths(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-}
+impl Loaded {
+    /// The tidy frame of everything loaded: the workbooks' (validated here) and the stored
+    /// datasets' (which carry their inferred and derived values already).
+    pub fn tidy(self) -> Result<LazyFrame, Box<dyn Error>> {
+        let mut frames = self.stored;
+        if !self.reports.is_empty() {
+            frames.insert(0, xxgk::frame::tidy(&validate(self.reports))?.lazy());
+        }
+        Ok(concat(frames, UnionArgs::default())?)
+    }
 
-/// A value as the outputs show it: counts as integers, money in 元 with two decimals.
-pub fn show(key: Key, value: Option<i64>) -> String {
-    match value {
-        None => String::new(),
-        Some(x) if key.measure.unit() == Unit::Money => yuan(x),
-        Some(x) => x.to_string(),
+    /// Every report loaded, validated together: the workbooks' and those of the stored
+    /// datasets, turned back into reports.
+    pub fn checked(self) -> Result<Checked, Box<dyn Error>> {
+        let mut reports = self.reports;
+        for tidy in self.stored {
+            reports.extend(xxgk::frame::reports(tidy)?);
+        }
+        Ok(validate(reports))
     }
 }
 
-/// The same, as a JSON value.
-pub fn json_value(key: Key, value: Option<i64>) -> serde_json::Value {
-    match value {
-        None => serde_json::Value::Null,
-        Some(x) if key.measure.unit() == Unit::Money => serde_json::json!(x as f64 / 100.0),
-        Some(x) => serde_json::json!(x),
+/// One line on what was loaded: reports, units, years, templates, diagnostics.
+pub fn summary(files: usize, counts: [usize; 3], tidy: &DataFrame) -> Result<String, Box<dyn Error>> {
+    let reports = tidy
+        .clone()
+        .lazy()
+        .select([col("division_code"), col("year"), col("file")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    let units = reports.column("division_code")?.n_unique()?;
+    let years: Vec<i32> = reports.column("year")?.i32()?.iter().flatten().collect();
+    let span = match (years.iter().min(), years.iter().max()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    };
+    let old = years.iter().filter(|&&y| Template::for_year(y) == Template::V2019).count();
+    Ok(format!(
+        "loaded {} reports from {files} files: {units} units, {span}; {old} in the 2019 format, {} in the 2021 format; diagnostics: {} errors, {} warnings, {} infos",
+        reports.height(),
+        reports.height() - old,
+        counts[0],
+        counts[1],
+        counts[2],
+    ))
+}
+
+/// Keep the rows of the chosen years (all when none is chosen).
+pub fn years(lf: LazyFrame, input: &Input) -> LazyFrame {
+    if input.years.is_empty() {
+        return lf;
     }
+    lf.filter(col("year").is_in(lit(Series::new("years".into(), &input.years)).implode(false), false))
 }
 
 /// Where output goes: `--out FILE` or stdout.
-pub fn sink(args: &Args) -> Result<Box<dyn Write>, Box<dyn Error>> {
-    Ok(match &args.out {
+pub fn sink(input: &Input) -> Result<Box<dyn Write>, Box<dyn Error>> {
+    Ok(match &input.out {
         Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p)?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     })
 }
 
-/// Write CSV records (the first is the header).
-pub fn write_csv(
-    args: &Args,
-    header: &[&str],
-    rows: impl Iterator<Item = Vec<String>>,
-) -> Result<(), Box<dyn Error>> {
-    let mut w = csv::Writer::from_writer(sink(args)?);
-    w.write_record(header)?;
-    for r in rows {
-        w.write_record(&r)?;
+/// Write a frame in a machine format (`--format csv|json|parquet`); `false` for the table,
+/// which each example draws itself.
+pub fn write_frame(input: &Input, df: &mut DataFrame, partitions: &[&str]) -> Result<bool, Box<dyn Error>> {
+    match input.format {
+        Format::Table => return Ok(false),
+        Format::Csv => {
+            let mut out = sink(input)?;
+            xxgk::output::csv(&mut out, df)?;
+            out.flush()?;
+        }
+        Format::Json => {
+            let mut out = sink(input)?;
+            xxgk::output::json_frame(&mut out, df)?;
+            out.flush()?;
+        }
+        Format::Parquet => {
+            let dir = input.out.as_deref().ok_or("--format parquet needs --out DIR")?;
+            let files = xxgk::output::parquet_dataset(df, dir, partitions)?;
+            eprintln!("wrote {} Parquet files under {}", files.len(), dir.display());
+        }
     }
-    w.flush()?;
-    Ok(())
+    Ok(true)
 }
 
-pub fn write_json(args: &Args, records: &[serde_json::Value]) -> Result<(), Box<dyn Error>> {
-    let mut out = sink(args)?;
-    xxgk::output::json(&mut out, records)?;
-    writeln!(out)?;
+/// `--tidy`: the tidy frame itself, in any format (a table shows money in 元).
+fn write_tidy(input: &Input, tidy: LazyFrame) -> Result<(), Box<dyn Error>> {
+    let mut df = years(tidy, input).collect()?;
+    if write_frame(input, &mut df, &xxgk::frame::PARTITIONS)? {
+        return Ok(());
+    }
+    let mut out = sink(input)?;
+    writeln!(out, "{}", frame_table(&df)?)?;
     out.flush()?;
     Ok(())
 }
 
-/// Add a `province` column from a division-code column, for partitioning.
-pub fn with_province(df: &mut polars::prelude::DataFrame, code_column: &str) -> Result<(), Box<dyn Error>> {
-    use polars::prelude::*;
-    let reg = xxgk::divisions::registry();
-    let codes = df.column(code_column)?.u32()?.clone();
-    let province: Vec<Option<u32>> = codes.iter().map(|c| c.and_then(|c| reg.province_of(c))).collect();
-    df.with_column(Column::from(Series::new("province".into(), province)))?;
-    Ok(())
-}
-
-pub fn write_parquet(args: &Args, df: &polars::prelude::DataFrame) -> Result<(), Box<dyn Error>> {
-    let dir = args.out.as_deref().unwrap_or(Path::new("out"));
-    let files = xxgk::output::parquet_dataset(df, dir, &["year", "province"])?;
-    eprintln!("wrote {} Parquet files under {}", files.len(), dir.display());
-    Ok(())
-}
-
-/// Display width: CJK characters take two columns.
-pub fn width(s: &str) -> usize {
-    s.chars().map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 }).sum()
-}
-
-/// Pad to a display width.
-pub fn pad(s: &str, w: usize) -> String {
-    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
-}
-
-pub fn lpad(s: &str, w: usize) -> String {
-    format!("{}{s}", " ".repeat(w.saturating_sub(width(s))))
-}
-
-/// Print rows of cells as aligned columns (first column left, the rest right-aligned).
-pub fn print_table(out: &mut dyn Write, rows: &[Vec<String>]) -> std::io::Result<()> {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| width(s)).max().unwrap_or(0))
-        .collect();
-    for r in rows {
-        let mut line = String::new();
-        for (c, cell) in r.iter().enumerate() {
-            if c == 0 {
-                line.push_str(&pad(cell, widths[c]));
-            } else {
-                line.push_str("  ");
-                line.push_str(&lpad(cell, widths[c]));
-            }
-        }
-        writeln!(out, "  {}", line.trim_end())?;
+/// A frame as a table for people: every column, money values in 元.
+pub fn frame_table(df: &DataFrame) -> Result<Table, Box<dyn Error>> {
+    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    let money: Vec<bool> = match df.column("unit") {
+        Ok(u) => strings(u)?.iter().map(|u| u.as_deref() == Some("分")).collect(),
+        Err(_) => vec![false; df.height()],
+    };
+    let columns: Vec<Vec<String>> = df
+        .columns()
+        .iter()
+        .map(|c| {
+            let is_value = ["value", "prev_value", "delta", "expected", "actual", "difference"]
+                .contains(&c.name().as_str());
+            Ok(match (is_value, c.dtype().is_integer()) {
+                (true, true) => int64s(c)?.iter().zip(&money).map(|(v, &m)| show(*v, m)).collect(),
+                _ => strings(c)?.into_iter().map(Option::unwrap_or_default).collect(),
+            })
+        })
+        .collect::<Result<_, Box<dyn Error>>>()?;
+    let mut table = new_table();
+    table.set_header(
+        names.iter().map(|n| if n == "unit" { "unit (values in 件 / 元)".to_string() } else { n.clone() }),
+    );
+    for row in 0..df.height() {
+        table.add_row(columns.iter().map(|c| c[row].clone()));
     }
-    Ok(())
+    Ok(table)
+}
+
+/// A table in the examples' style.
+pub fn new_table() -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_BORDERS_ONLY);
+    t
+}
+
+/// Right-align every column but the first.
+pub fn align_numbers(table: &mut Table) {
+    for (i, c) in table.column_iter_mut().enumerate() {
+        if i > 0 {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+/// A value as people read it: counts as integers, money (分) in 元 with two decimals, blank empty.
+pub fn show(value: Option<i64>, money: bool) -> String {
+    match value {
+        None => String::new(),
+        Some(x) if money => xxgk::normalize::yuan(x),
+        Some(x) => x.to_string(),
+    }
+}
+
+/// A column's values as text (Enum and categorical columns give their codes).
+pub fn strings(c: &Column) -> Result<Vec<Option<String>>, Box<dyn Error>> {
+    let s = c.cast(&DataType::String)?;
+    Ok(s.str()?.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+pub fn int64s(c: &Column) -> Result<Vec<Option<i64>>, Box<dyn Error>> {
+    Ok(c.cast(&DataType::Int64)?.i64()?.iter().collect())
+}
+
+pub fn float64s(c: &Column) -> Result<Vec<Option<f64>>, Box<dyn Error>> {
+    Ok(c.cast(&DataType::Float64)?.f64()?.iter().collect())
+}
+
+pub fn bools(c: &Column) -> Result<Vec<Option<bool>>, Box<dyn Error>> {
+    Ok(c.bool()?.iter().collect())
+}
+
+/// The schema cell of each row, from the `item` and `measure` columns.
+pub fn keys(df: &DataFrame) -> Result<Vec<Key>, Box<dyn Error>> {
+    let items = strings(df.column("item")?)?;
+    let measures = strings(df.column("measure")?)?;
+    items
+        .iter()
+        .zip(&measures)
+        .map(|(i, m)| {
+            let item: Item = i.as_deref().unwrap_or_default().parse()?;
+            let measure: Measure = m.as_deref().unwrap_or_default().parse()?;
+            Ok(Key::new(item, measure))
+        })
+        .collect()
 }
 
 /// An item's label with its numbering, for people.
 pub fn item_label(key: Key, year: i32) -> String {
-    let t = xxgk::schema::Template::for_year(year);
+    let t = Template::for_year(year);
     format!("{}{}", key.item.numbering().unwrap_or(""), key.item.label_in(t))
 }
 
+/// Division names for codes, for people.
+pub fn names(codes: &[Option<i64>]) -> Vec<String> {
+    let reg = xxgk::divisions::registry();
+    codes
+        .iter()
+        .flatten()
+        .map(|&c| u32::try_from(c).ok().and_then(|c| reg.get(c)).map_or(c.to_string(), |d| d.name.clone()))
+        .collect()
+}
+
 fn broken_pipe(e: &(dyn Error + 'static)) -> bool {
-    let io = e.downcast_ref::<std::io::Error>().or_else(|| {
-        match e.downcast_ref::<csv::Error>().map(csv::Error::kind) {
-            Some(csv::ErrorKind::Io(io)) => Some(io),
-            _ => None,
+    let mut cur: Option<&(dyn Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::BrokenPipe;
         }
-    });
-    io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        if let Some(p) = err.downcast_ref::<PolarsError>() {
+            return p.to_string().contains("Broken pipe");
+        }
+        cur = err.source();
+    }
+    false
 }

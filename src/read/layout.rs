@@ -14,10 +14,10 @@ use std::path::Path;
 
 use super::grid::{Cell, Grid};
 use super::locate::{Found, cell_value, locate};
-use super::{CellRef, Diagnostic, DiagnosticKind, Report, TableRead, Value};
 use crate::divisions::{Resolution, registry};
 use crate::error::Location;
 use crate::normalize::{Context, Label, Lookup, MoneyScale, label};
+use crate::report::{CellRef, Diagnostic, DiagnosticKind, Report, TableRead, Value};
 use crate::schema::{Item, Key, Measure, Severity, Table, Template, Unit, cells};
 
 /// Read the grids of one file as reports. `given` is the manifest's (unit, year).

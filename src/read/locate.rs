@@ -5,9 +5,9 @@
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::cell::RefCell;
 
-use super::DiagnosticKind;
 use super::grid::{Cell, Grid};
 use crate::normalize::{self, Context, Header, Label, Lookup, MoneyScale, Parsed, ValueError, label};
+use crate::report::DiagnosticKind;
 use crate::schema::{Item, Key, Measure, Severity, Table, Template, Unit, measures_of};
 
 /// A number (or blank) placed in the schema, with its cell.

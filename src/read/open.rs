@@ -12,8 +12,8 @@ use std::path::Path;
 use calamine::{Data, DataRef, Ods, Reader, Xls, Xlsb, Xlsx};
 
 use super::grid::{Cell, Grid};
-use super::{Diagnostic, DiagnosticKind};
 use crate::error::Location;
+use crate::report::{Diagnostic, DiagnosticKind};
 use crate::schema::Severity;
 
 type Res<T> = std::result::Result<T, Diagnostic>;

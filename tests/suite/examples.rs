@@ -66,25 +66,38 @@ fn prefecture_summary_csv_sums_the_expected_values() {
             "table",
             "item",
             "measure",
+            "unit",
             "value",
+            "origin",
+            "blank_units",
+            "inferred_units",
             "units_reported",
             "units_expected"
         ]
     );
     // The expected values the generator wrote, summed by hand.
     let expected = std::fs::read_to_string(root().join("data/sample/expected.csv")).expect("expected.csv");
-    let sum: i64 = expected
-        .lines()
-        .filter(|l| l.contains(",2022,applications.new_received.total,"))
-        .filter_map(|l| l.rsplit(',').next().and_then(|v| v.parse::<i64>().ok()))
-        .sum();
-    let row = rows.iter().find(|r| r[5] == "new_received" && r[6] == "total").expect("row");
-    assert_eq!((row[0].as_str(), row[1].as_str(), row[3].as_str()), ("prefecture", "654000", "2022"));
-    assert_eq!(row[7], sum.to_string());
-    assert_eq!((row[8].as_str(), row[9].as_str()), ("11", "11"));
-    // Money in 元 with two decimals.
-    let fees = rows.iter().find(|r| r[5] == "fees" && r[6] == "amount").expect("fees");
-    assert!(fees[7].split_once('.').is_some_and(|(_, d)| d.len() == 2), "{:?}", fees);
+    let sum = |cell: &str| -> i64 {
+        expected
+            .lines()
+            .filter(|l| l.contains(&format!(",2022,{cell},")))
+            .filter_map(|l| l.rsplit(',').next().and_then(|v| v.parse::<i64>().ok()))
+            .sum()
+    };
+    let row = |item: &str, m: &str| rows.iter().find(|r| r[5] == item && r[6] == m).expect("row").clone();
+    let total = row("new_received", "total");
+    assert_eq!((total[0].as_str(), total[1].as_str(), total[3].as_str()), ("prefecture", "654000", "2022"));
+    assert_eq!(total[8], sum("applications.new_received.total").to_string());
+    assert_eq!((total[12].as_str(), total[13].as_str()), ("11", "11"));
+    assert!(rows[1..].iter().all(|r| r[3] == "2022"));
+    // Money exact, in 分, said so by the unit column.
+    let fees = row("fees", "amount");
+    assert_eq!((fees[7].as_str(), fees[8].clone()), ("分", sum("proactive.fees.amount").to_string()));
+    // A sum over blanks says how many units left the cell blank, and how many were inferred.
+    let blanks: i64 = rows[1..].iter().map(|r| r[10].parse::<i64>().expect("blank_units")).sum();
+    let inferred: i64 = rows[1..].iter().map(|r| r[11].parse::<i64>().expect("inferred_units")).sum();
+    assert!(blanks > 0 && inferred > 0, "{blanks} {inferred}");
+    assert!(rows[1..].iter().any(|r| r[9] == "inferred") && rows[1..].iter().any(|r| r[9] == "derived"));
 }
 
 #[test]
@@ -92,12 +105,19 @@ fn prefecture_summary_on_the_real_report_at_unit_level() {
     let o = run("prefecture_summary", &["--level", "unit", "--format", "csv", "data/real"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rows = csv_rows(&o);
-    let get = |item: &str, m: &str| rows.iter().find(|r| r[5] == item && r[6] == m).map(|r| r[7].clone());
-    assert_eq!(get("licensing", "decisions").as_deref(), Some("8209"));
-    assert_eq!(get("fees", "amount").as_deref(), Some("4390745.00")); // 439.0745 万元
-    assert_eq!(get("new_received", "other_org").as_deref(), Some("0")); // inferred
-    assert_eq!(get("normative_documents", "issued").as_deref(), Some("")); // blank stays blank
+    let get = |item: &str, m: &str| {
+        rows.iter().find(|r| r[5] == item && r[6] == m).map(|r| (r[8].clone(), r[9].clone(), r[10].clone()))
+    };
+    let cell = |v: &str, o: &str, b: &str| Some((v.to_string(), o.to_string(), b.to_string()));
+    assert_eq!(get("licensing", "decisions"), cell("8209", "published", "0"));
+    assert_eq!(get("fees", "amount"), cell("439074500", "published", "0")); // 439.0745 万元
+    assert_eq!(get("new_received", "other_org"), cell("0", "inferred", "0"));
+    assert_eq!(get("normative_documents", "issued"), cell("", "published", "1")); // blank stays blank
+    assert_eq!(get("withheld", "total"), cell("1", "derived", "0"));
     assert!(stderr(&o).contains("inferred as 0 from A1"), "{}", stderr(&o));
+    // The table shows money in 元.
+    let table = run("prefecture_summary", &["--level", "unit", "data/real"]);
+    assert!(stdout(&table).contains("4390745.00"), "{}", stdout(&table));
 }
 
 #[test]
@@ -111,26 +131,32 @@ fn year_over_year_marks_the_template_change() {
             "level",
             "code",
             "name",
+            "year",
             "table",
             "item",
             "measure",
-            "year",
+            "unit",
             "value",
             "prev_value",
             "delta",
             "pct_change",
-            "comparable"
+            "comparable",
+            "blank_units",
+            "prev_blank_units",
+            "inferred_units",
+            "prev_inferred_units"
         ]
     );
-    let find = |item: &str, m: &str| rows.iter().find(|r| r[4] == item && r[5] == m).cloned().expect("row");
-    assert_eq!(find("other", "total")[11], "true");
-    assert_eq!(find("other.other", "total")[11], "false");
-    assert_eq!(find("penalty", "decisions")[11], "true");
-    assert_eq!(find("regulations", "issued")[11], "false");
+    let find = |item: &str, m: &str| rows.iter().find(|r| r[5] == item && r[6] == m).cloned().expect("row");
+    assert_eq!(find("other", "total")[12], "true");
+    assert_eq!(find("other.other", "total")[12], "false");
+    assert_eq!(find("penalty", "decisions")[12], "true");
+    assert_eq!(find("regulations", "issued")[12], "false");
     let t = find("new_received", "total");
     let (v, p, d): (i64, i64, i64) =
-        (t[7].parse().expect("v"), t[8].parse().expect("p"), t[9].parse().expect("d"));
+        (t[8].parse().expect("v"), t[9].parse().expect("p"), t[10].parse().expect("d"));
     assert_eq!(v - p, d);
+    assert!(rows[1..].iter().all(|r| r[3] == "2021"));
     let real = run("year_over_year", &["--format", "csv", "data/real"]);
     assert!(real.status.success(), "one year loads; there is nothing to compare");
     assert_eq!(csv_rows(&real).len(), 1, "the header only");
@@ -150,19 +176,28 @@ fn validate_lists_the_planted_error_and_the_real_reports_inference() {
             "division_name",
             "year",
             "rule",
+            "severity",
             "table",
             "item",
             "measure",
+            "unit",
             "expected",
             "actual",
             "difference",
             "source"
         ]
     );
-    let rules: Vec<(&str, &str, &str)> =
-        rows[1..].iter().map(|r| (r[0].as_str(), r[2].as_str(), r[3].as_str())).collect();
-    assert_eq!(rules, [("654022", "2023", "A1"), ("654022", "2023", "A2"), ("654022", "2023", "A3")]);
-    assert!(rows[2][10].contains("察布查尔锡伯自治县-2023.xlsx!Sheet1!D"), "{}", rows[2][10]);
+    let rules: Vec<(&str, &str, &str, &str)> =
+        rows[1..].iter().map(|r| (r[0].as_str(), r[2].as_str(), r[3].as_str(), r[4].as_str())).collect();
+    assert_eq!(
+        rules,
+        [
+            ("654022", "2023", "A1", "error"),
+            ("654022", "2023", "A2", "error"),
+            ("654022", "2023", "A3", "error")
+        ]
+    );
+    assert!(rows[2][12].contains("察布查尔锡伯自治县-2023.xlsx!Sheet1!D"), "{}", rows[2][12]);
 
     let real = run("validate", &["data/real"]);
     assert!(real.status.success());
@@ -172,18 +207,24 @@ fn validate_lists_the_planted_error_and_the_real_reports_inference() {
         stdout(&real)
     );
     let json = run("validate", &["--format", "json", "data/real"]);
-    assert_eq!(stdout(&json).trim(), "[]");
+    assert_eq!(stdout(&json), "[\n]\n");
 }
 
 #[test]
 fn exit_status_follows_the_contract() {
     let usage = run("prefecture_summary", &["--level", "galaxy"]);
     assert_eq!(usage.status.code(), Some(2));
-    assert!(stderr(&usage).contains("usage:"));
+    assert!(stderr(&usage).contains("invalid value 'galaxy' for '--level <L>'"), "{}", stderr(&usage));
     assert_eq!(run("validate", &["--level", "unit"]).status.code(), Some(2), "validate has no --level");
     let help = run("year_over_year", &["--help"]);
     assert_eq!(help.status.code(), Some(0));
-    assert!(stdout(&help).contains("--manifest M"));
+    assert!(
+        stdout(&help).contains("--manifest <M>") && stdout(&help).contains("--level <L>"),
+        "{}",
+        stdout(&help)
+    );
+    let help = run("validate", &["--help"]);
+    assert!(!stdout(&help).contains("--level"), "each example lists only its own options");
     assert_eq!(run("year_over_year", &["--format", "parquet"]).status.code(), Some(2));
     let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("empty_folder");
     std::fs::create_dir_all(&empty).expect("dir");
@@ -192,18 +233,85 @@ fn exit_status_follows_the_contract() {
     assert!(stderr(&nothing).contains("no report could be loaded"));
 }
 
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn read_parquet(file: &std::path::Path) -> polars::prelude::DataFrame {
+    ParquetReader::new(std::fs::File::open(file).expect("parquet file")).finish().expect("read back")
+}
+
 #[test]
-fn parquet_output_is_a_hive_partitioned_dataset() {
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("summary_parquet");
-    let _ = std::fs::remove_dir_all(&out);
+fn parquet_output_is_the_frame_partitioned_by_year() {
+    let out = scratch("summary_parquet");
     let o = run("prefecture_summary", &["--format", "parquet", "--out", out.to_str().expect("path")]);
     assert!(o.status.success(), "{}", stderr(&o));
+    let csv = csv_rows(&run("prefecture_summary", &["--format", "csv"]));
     for year in 2019..=2023 {
-        let file = out.join(format!("year={year}/province=650000/part-0.parquet"));
-        let df = ParquetReader::new(std::fs::File::open(&file).expect("parquet file"))
-            .finish()
-            .expect("read back");
-        assert!(df.height() > 200, "{file:?}");
-        assert!(df.column("units_expected").is_ok());
+        let df = read_parquet(&out.join(format!("year={year}/part-0.parquet")));
+        let rows: Vec<&Vec<String>> = csv[1..].iter().filter(|r| r[3] == year.to_string()).collect();
+        assert_eq!(df.height(), rows.len(), "{year}");
+        // The partition holds the same values as the CSV rows of its year.
+        let values = df.column("value").expect("value").i64().expect("i64").clone();
+        let blanks = df.column("blank_units").expect("blank_units").u32().expect("u32").clone();
+        for (i, r) in rows.iter().enumerate() {
+            assert_eq!(values.get(i).map(|v| v.to_string()).unwrap_or_default(), r[8], "{year} row {i}");
+            assert_eq!(blanks.get(i).map(|v| v.to_string()), Some(r[10].clone()));
+        }
     }
+    // Writing again into the same folder would mix two datasets: refused.
+    let again = run("prefecture_summary", &["--format", "parquet", "--out", out.to_str().expect("path")]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("already holds Parquet files"), "{}", stderr(&again));
+}
+
+#[test]
+fn the_tidy_dataset_fed_back_gives_the_same_csv_at_every_level() {
+    let out = scratch("tidy_parquet");
+    let dir = out.to_str().expect("path");
+    let o = run("prefecture_summary", &["--tidy", "--format", "parquet", "--out", dir]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("year=2022/province_code=650000/part-0.parquet").is_file());
+    for example in ["prefecture_summary", "year_over_year"] {
+        for level in ["unit", "prefecture", "province", "nation"] {
+            let from_workbooks = run(example, &["--level", level, "--format", "csv"]);
+            let from_dataset = run(example, &["--level", level, "--format", "csv", dir]);
+            assert!(from_dataset.status.success(), "{}", stderr(&from_dataset));
+            assert!(from_workbooks.stdout.len() > 1000, "{example} {level}");
+            assert!(from_workbooks.stdout == from_dataset.stdout, "{example} --level {level} differs");
+        }
+    }
+    let a = run("validate", &["--format", "csv"]);
+    let b = run("validate", &["--format", "csv", dir]);
+    assert_eq!(stdout(&a), stdout(&b));
+    // The tidy frame itself, as CSV: every published, inferred and derived value with its source.
+    let tidy = csv_rows(&run("prefecture_summary", &["--tidy", "--format", "csv", "--year", "2022"]));
+    assert_eq!(
+        tidy[0],
+        [
+            "division_code",
+            "division_name",
+            "prefecture_code",
+            "province_code",
+            "year",
+            "template",
+            "table",
+            "item",
+            "measure",
+            "unit",
+            "value",
+            "origin",
+            "file",
+            "sheet",
+            "cell"
+        ]
+    );
+    for origin in ["published", "inferred", "derived"] {
+        assert!(tidy[1..].iter().any(|r| r[11] == origin), "{origin}");
+    }
+    let from_dataset =
+        csv_rows(&run("prefecture_summary", &["--tidy", "--format", "csv", "--year", "2022", dir]));
+    assert_eq!(tidy, from_dataset);
 }

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::Workbook;
-use xxgk::read::{Batch, DiagnosticKind, ReadOptions};
+use xxgk::read::ReadOptions;
+use xxgk::report::{Batch, DiagnosticKind};
 use xxgk::schema::{Item, Key, Measure, Severity, Table, Template};
 
 use crate::sample;
@@ -64,18 +65,6 @@ fn sample_reproduces_the_generators_values() {
     let problems: Vec<String> =
         batch.all_diagnostics().filter(|d| d.severity >= Severity::Warning).map(|d| d.to_string()).collect();
     assert!(problems.is_empty(), "{problems:#?}");
-}
-
-#[test]
-fn output_order_does_not_depend_on_threads() {
-    let dir = root().join("data/sample");
-    let read = |n| {
-        let mut o = ReadOptions::new();
-        o.threads(n).manifest(dir.join("manifest.csv")).expect("manifest");
-        let b = o.from_dir(&dir).expect("sample");
-        b.reports.iter().map(|r| (r.source.clone(), r.division_code, r.year)).collect::<Vec<_>>()
-    };
-    assert_eq!(read(1), read(3));
 }
 
 #[test]
