@@ -61,6 +61,15 @@ fn calamine_open_and_read(files: &[PathBuf]) -> usize {
 
 /// A national dataset in memory: every county-level unit, two years, consistent values.
 fn national() -> Vec<Report> {
+    national_with(Some)
+}
+
+/// The same, with every zero left blank, as many offices write their reports.
+fn national_zeros_blank() -> Vec<Report> {
+    national_with(|v| (v != 0).then_some(v))
+}
+
+fn national_with(write: impl Fn(i64) -> Option<i64>) -> Vec<Report> {
     let reg = xxgk::divisions::registry();
     let mut out = Vec::new();
     for code in reg.expected_units(0) {
@@ -78,7 +87,7 @@ fn national() -> Vec<Report> {
                 sheets: Vec::new(),
                 values: values
                     .into_iter()
-                    .map(|(key, v)| Value { key, value: Some(v), cell: None, note: None })
+                    .map(|(key, v)| Value { key, value: write(v), cell: None, note: None })
                     .collect(),
                 diagnostics: Vec::new(),
             });
@@ -107,6 +116,8 @@ fn stages(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(reports.len() as u64));
     g.bench_function("validate", |b| b.iter(|| xxgk::validate::reports(reports.clone())));
+    let blank = national_zeros_blank();
+    g.bench_function("validate_zeros_blank", |b| b.iter(|| xxgk::validate::reports(blank.clone())));
     let checked = xxgk::validate::reports(reports);
     g.bench_function("tidy_frame", |b| b.iter(|| xxgk::frame::tidy(&checked).expect("tidy")));
     let tidy = xxgk::frame::tidy(&checked).expect("tidy");

@@ -9,13 +9,17 @@
 //! ```text
 //! cargo run --release --example validate -- [--year Y] [--format F] [--out FILE] [--tidy] [PATH]...
 //!
-//! 察布查尔锡伯自治县 2023 A2 error applications.total.natural_person: 写 31, 应为 30 (差 +1)
-//!   data/sample/2023/察布查尔锡伯自治县-2023.xlsx!Sheet1!D48 …
+//! 55 reports checked: 3 errors, 0 warnings, 463 blanks inferred
+//! 察布查尔锡伯自治县 2023 A1 error applications.new_received.natural_person: parts 19, total 18 — …
+//!   data/sample/2023/察布查尔锡伯自治县-2023.xlsx!Sheet1!D23 …
+//! inferred 伊宁市 2019 applications.carried_over.research_institution = 0 (A3) data/sample/2019/伊宁市-2019.xlsx!Sheet1!F28
 //! ```
 //!
-//! `--format csv|json|parquet` writes the violations frame itself: `division_code,
-//! division_name, year, rule, severity, table, item, measure, unit, expected, actual,
-//! difference, source` (`rule` is the identity's id, A1 … A4, S1 … S5; money in 分).
+//! `--format csv|json|parquet` writes the findings frame itself (`xxgk::validate::Checked::frame`):
+//! `division_code, division_name, year, rule, kind, severity, table, item, measure, unit,
+//! expected, actual, difference, message, source, blanks` — `rule` the identity (A1 … A4,
+//! S1 … S5), `kind` what was found: `definite` (cannot hold), `only_if` (holds only if a named
+//! blank is non-zero), `forced` (a blank the identities pin, inferred); money in 分.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -44,56 +48,64 @@ fn main() -> ExitCode {
 fn validate(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {
     let input = &cli.input;
     let checked = loaded.checked()?;
-    let mut violations = common::years(checked.frame()?.lazy(), input).collect()?;
-    if common::write_frame(input, &mut violations, &["year"])? {
+    let mut findings = common::years(checked.frame()?.lazy(), input).collect()?;
+    if common::write_frame(input, &mut findings, &["year"])? {
         return Ok(());
     }
-    let keep = |y: i32| input.years.is_empty() || input.years.contains(&y);
+    let reports =
+        checked.reports().iter().filter(|c| input.years.is_empty() || input.years.contains(&c.report().year));
+    let kind = common::strings(findings.column("kind")?)?;
+    let severity = common::strings(findings.column("severity")?)?;
+    let count =
+        |column: &[Option<String>], what: &str| column.iter().filter(|s| s.as_deref() == Some(what)).count();
     let mut out = common::sink(input)?;
-    let reports = checked.reports().iter().filter(|c| keep(c.report().year)).count();
-    let inferred: Vec<_> = checked.inferred.iter().filter(|i| keep(i.year)).collect();
-    let severity = common::strings(violations.column("severity")?)?;
-    let errors = severity.iter().filter(|s| s.as_deref() == Some("error")).count();
     writeln!(
         out,
-        "{reports} reports checked: {errors} errors, {} warnings, {} blanks inferred",
-        violations.height() - errors,
-        inferred.len()
+        "{} reports checked: {} errors, {} warnings, {} blanks inferred",
+        reports.count(),
+        count(&severity, "error"),
+        count(&severity, "warning"),
+        count(&kind, "forced"),
     )?;
-    let keys = common::keys(&violations)?;
-    let name = common::strings(violations.column("division_name")?)?;
-    let year = common::int64s(violations.column("year")?)?;
-    let rule = common::strings(violations.column("rule")?)?;
-    let money = common::strings(violations.column("unit")?)?;
-    let [expected, actual, difference] = ["expected", "actual", "difference"]
-        .map(|c| violations.column(c).map_err(Box::<dyn Error>::from).and_then(common::int64s));
-    let (expected, actual, difference) = (expected?, actual?, difference?);
-    let source = common::strings(violations.column("source")?)?;
-    for i in 0..violations.height() {
-        let is_money = money[i].as_deref() == Some("分");
-        let rule_id: Rule = rule[i].as_deref().unwrap_or_default().parse()?;
+    let keys = common::keys(&findings)?;
+    let name = common::strings(findings.column("division_name")?)?;
+    let year = common::int64s(findings.column("year")?)?;
+    let rule = common::strings(findings.column("rule")?)?;
+    let message = common::strings(findings.column("message")?)?;
+    let source = common::strings(findings.column("source")?)?;
+    let blanks = common::strings(findings.column("blanks")?)?;
+    let expected = common::int64s(findings.column("expected")?)?;
+    for i in 0..findings.height() {
+        let text = |c: &[Option<String>]| c[i].clone().unwrap_or_default();
+        if kind[i].as_deref() == Some("forced") {
+            let at = text(&source);
+            writeln!(
+                out,
+                "inferred {} {} {} = {} ({}) {at}",
+                text(&name),
+                year[i].unwrap_or(0),
+                keys[i],
+                expected[i].unwrap_or(0),
+                text(&rule)
+            )?;
+            continue;
+        }
+        let rule_id: Rule = text(&rule).parse()?;
         writeln!(
             out,
-            "{} {} {} {} {}: 写 {}, 应为 {} (差 {}{}) — {}",
-            name[i].as_deref().unwrap_or(""),
+            "{} {} {} {} {}: {} — {}",
+            text(&name),
             year[i].unwrap_or(0),
             rule_id,
-            severity[i].as_deref().unwrap_or(""),
+            text(&severity),
             keys[i],
-            common::show(actual[i], is_money),
-            common::show(expected[i], is_money),
-            if difference[i].unwrap_or(0) > 0 { "+" } else { "" },
-            common::show(difference[i], is_money),
+            text(&message),
             rule_id.statement()
         )?;
-        writeln!(out, "  {}", source[i].as_deref().unwrap_or("").replace("; ", " "))?;
-    }
-    for i in inferred {
-        writeln!(
-            out,
-            "inferred {} {} {} = {} ({}) {}",
-            i.division_code, i.year, i.key, i.value, i.rule, i.cell
-        )?;
+        writeln!(out, "  {}", text(&source).replace("; ", " "))?;
+        if kind[i].as_deref() == Some("only_if") {
+            writeln!(out, "  blank: {}", text(&blanks).replace("; ", " "))?;
+        }
     }
     out.flush()?;
     Ok(())

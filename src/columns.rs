@@ -37,6 +37,7 @@ pub(crate) const UNITS_REPORTED: &str = "units_reported";
 pub(crate) const UNITS_EXPECTED: &str = "units_expected";
 pub(crate) const RULE: &str = "rule";
 pub(crate) const SEVERITY: &str = "severity";
+pub(crate) const KIND: &str = "kind";
 
 /// The `unit` column's categories: counts in 件, money in 分.
 pub(crate) const UNITS: [&str; 2] = ["件", "分"];

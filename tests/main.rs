@@ -11,3 +11,5 @@ mod normalize;
 mod read;
 #[path = "../examples/generate_dataset/sample.rs"]
 mod sample;
+#[path = "suite/validate.rs"]
+mod validate;

@@ -191,10 +191,15 @@ fn sample_violations_are_exactly_the_planted_one() {
     );
     let a2 = &checked.violations[1];
     assert_eq!((a2.expected, a2.actual, a2.difference), (a2.actual - 1, a2.expected + 1, 1));
-    let frame = checked.frame().expect("violations frame");
-    assert_eq!(strings(&frame, "rule"), ["A1", "A2", "A3"].map(|r| Some(r.to_string())));
-    assert_eq!(strings(&frame, "severity"), vec![Some("error".to_string()); 3]);
-    assert_eq!(ints(&frame, "difference"), [Some(-1), Some(1), Some(-1)]);
+    let frame = checked.frame().expect("findings frame");
+    let n = checked.violations.len();
+    assert_eq!(frame.height(), n + checked.inferred.len());
+    assert_eq!(strings(&frame, "rule")[..n], ["A1", "A2", "A3"].map(|r| Some(r.to_string())));
+    assert_eq!(strings(&frame, "kind")[..n], vec![Some("definite".to_string()); 3]);
+    assert_eq!(strings(&frame, "severity")[..n], vec![Some("error".to_string()); 3]);
+    assert_eq!(ints(&frame, "difference")[..n], [Some(-1), Some(1), Some(-1)]);
+    assert!(strings(&frame, "kind")[n..].iter().all(|k| k.as_deref() == Some("forced")));
+    assert!(ints(&frame, "actual")[n..].iter().all(Option::is_none), "a forced value was blank");
     // Every inferred value is one the generator wrote as a dash or an empty cell for 0.
     assert!(!checked.inferred.is_empty());
     assert!(checked.inferred.iter().all(|i| i.value == 0));

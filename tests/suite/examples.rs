@@ -176,6 +176,7 @@ fn validate_lists_the_planted_error_and_the_real_reports_inference() {
             "division_name",
             "year",
             "rule",
+            "kind",
             "severity",
             "table",
             "item",
@@ -184,20 +185,31 @@ fn validate_lists_the_planted_error_and_the_real_reports_inference() {
             "expected",
             "actual",
             "difference",
-            "source"
+            "message",
+            "source",
+            "blanks"
         ]
     );
-    let rules: Vec<(&str, &str, &str, &str)> =
-        rows[1..].iter().map(|r| (r[0].as_str(), r[2].as_str(), r[3].as_str(), r[4].as_str())).collect();
+    let rules: Vec<(&str, &str, &str, &str, &str)> = rows[1..]
+        .iter()
+        .filter(|r| r[4] != "forced")
+        .map(|r| (r[0].as_str(), r[2].as_str(), r[3].as_str(), r[4].as_str(), r[5].as_str()))
+        .collect();
+    let planted = ("654022", "2023");
     assert_eq!(
         rules,
         [
-            ("654022", "2023", "A1", "error"),
-            ("654022", "2023", "A2", "error"),
-            ("654022", "2023", "A3", "error")
+            (planted.0, planted.1, "A1", "definite", "error"),
+            (planted.0, planted.1, "A2", "definite", "error"),
+            (planted.0, planted.1, "A3", "definite", "error")
         ]
     );
-    assert!(rows[2][12].contains("察布查尔锡伯自治县-2023.xlsx!Sheet1!D"), "{}", rows[2][12]);
+    assert!(rows[2][14].contains("察布查尔锡伯自治县-2023.xlsx!Sheet1!D"), "{}", rows[2][14]);
+    assert_eq!(rows[2][13], "parts 18, total 19");
+    // The blanks the identities pin are rows too: forced, inferred, with their cell.
+    let forced: Vec<&Vec<String>> = rows[1..].iter().filter(|r| r[4] == "forced").collect();
+    assert!(!forced.is_empty());
+    assert!(forced.iter().all(|r| r[5] == "info" && r[10] == "0" && r[11].is_empty() && r[14] == r[15]));
 
     let real = run("validate", &["data/real"]);
     assert!(real.status.success());
@@ -207,7 +219,12 @@ fn validate_lists_the_planted_error_and_the_real_reports_inference() {
         stdout(&real)
     );
     let json = run("validate", &["--format", "json", "data/real"]);
-    assert_eq!(stdout(&json), "[\n]\n");
+    let records: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(records.as_array().map(Vec::len), Some(1), "the one forced value");
+    assert_eq!(
+        (&records[0]["kind"], &records[0]["item"]),
+        (&serde_json::json!("forced"), &serde_json::json!("new_received"))
+    );
 }
 
 #[test]

@@ -1,0 +1,615 @@
+//! The format's own arithmetic, checked per report — with every blank cell taken for what it
+//! is: an unknown whole number, never negative, never assumed to be 0.
+//!
+//! The exact identities (A1–A4, and each group subtotal as the sum of its sub-items) are
+//! reasoned about with bounds: a blank count lies in [0, ∞), and each identity narrows what
+//! its blanks can hold, to a fixed point over the report. Each exact identity then has one of
+//! three outcomes, a [`Finding`]:
+//!
+//! | finding | when | severity |
+//! |---|---|---|
+//! | [`Definite`](Finding::Definite) | the identity cannot hold for any non-negative values of its blanks: the published parts already exceed the total, or a total is smaller than a published part ("parts at least 4, total 1"); or each identity can hold but not all together | error |
+//! | [`OnlyIf`](Finding::OnlyIf) | it can hold, but only if one of the named blank cells holds a positive number: where blanks stand for 0, the usual sign of a wrong cell | warning |
+//! | [`Forced`](Finding::Forced) | the bounds pin a blank to one value (the lone blank of an identity; or every blank 0 because the published parts already make the total): the value is inferred and marked [`Origin::Inferred`] | info |
+//!
+//! A published number is never overwritten, and no count is inferred negative or fractional;
+//! nothing is inferred from a report whose identities cannot all hold. The other rules are
+//! checked on the published and inferred values as they stand, and never narrow a blank: S4
+//! (no negative count) as an error, the soft ones (S1 across years, S2, S3, S5) as warnings.
+//!
+//! What the identities cannot see: a change of a cell of table 二 (only the soft rules span
+//! it), and a change that moves a number between two cells of the same row and the same
+//! column sums at once — no single cell changes that way.
+//!
+//! [`reports`] takes the reports and gives them back inside a [`Checked`], each beside its
+//! resolved cells, so a report and its cells cannot be mismatched:
+//! [`frame::tidy`](crate::frame::tidy) takes the `Checked` alone.
+//!
+//! ```
+//! use xxgk::read::ReadOptions;
+//! use xxgk::schema::{Item, Key, Measure};
+//! let batch = ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+//! let checked = xxgk::validate::reports(batch.reports);
+//! assert!(checked.violations.is_empty());
+//! // 新源县 2022 lost one value of its first row; the identities give it back.
+//! let lost = Key::new(Item::NewReceived, Measure::OtherOrg);
+//! assert!(checked.inferred.iter().any(|i| i.key == lost && i.value == 0));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod bounds;
+
+use std::collections::{BTreeMap, HashMap};
+
+use polars::prelude::{Column, DataFrame, NamedFrom, Series};
+
+use self::bounds::{Cells, Contradiction, Interval, Local};
+use crate::columns as cols;
+use crate::report::{Origin, Report};
+use crate::schema::{Equation, Item, Key, Relation, Rule, Severity, Table, equations};
+
+/// One cell of a report after validation: its value (`None` blank) and where it comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Resolved {
+    /// The value; `None` is blank.
+    pub value: Option<i64>,
+    /// Published, inferred or derived.
+    pub origin: Origin,
+}
+
+/// What validation found of one identity in one report (see the module docs for the table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Finding {
+    /// The identity cannot hold, whatever the blanks hold.
+    Definite,
+    /// The identity holds only if a blank cell is non-zero.
+    OnlyIf,
+    /// The identities pin a blank to one value, which is inferred.
+    Forced,
+}
+
+impl Finding {
+    /// Every finding, in the order of the polars `Enum` built from them.
+    pub const ALL: &'static [Finding] = &[Finding::Definite, Finding::OnlyIf, Finding::Forced];
+
+    /// The snake_case code (`definite`, `only_if`, `forced`).
+    ///
+    /// ```
+    /// assert_eq!(xxgk::validate::Finding::OnlyIf.code(), "only_if");
+    /// ```
+    pub const fn code(self) -> &'static str {
+        match self {
+            Finding::Definite => "definite",
+            Finding::OnlyIf => "only_if",
+            Finding::Forced => "forced",
+        }
+    }
+}
+
+/// An identity that does not hold in one report, or holds only if a blank is non-zero.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    /// The reporting unit.
+    pub division_code: u32,
+    /// Its name.
+    pub division_name: String,
+    /// The report year.
+    pub year: i32,
+    /// The identity (national-schema §4).
+    pub rule: Rule,
+    /// [`Finding::Definite`] or [`Finding::OnlyIf`].
+    pub kind: Finding,
+    /// Error for a definite violation of a hard rule; warning for a soft rule or an "only if".
+    pub severity: Severity,
+    /// The stated cell: the total the identity checks.
+    pub key: Key,
+    /// What the parts give: their sum; with blanks among them, the bound nearest the stated side
+    /// (a definite violation) or their sum with the blanks at 0 (an "only if").
+    pub expected: i64,
+    /// What the stated side says, in the same way.
+    pub actual: i64,
+    /// `actual − expected`.
+    pub difference: i64,
+    /// Where the published numbers of the identity are: `file!sheet!cell`.
+    pub cells: Vec<String>,
+    /// The blank cells concerned: for an "only if", those of which one must be non-zero.
+    pub blanks: Vec<String>,
+    /// What was found, in words ("parts at least 4, total 1").
+    pub message: String,
+}
+
+/// A blank value recovered from the identities ([`Finding::Forced`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Inferred {
+    /// The reporting unit.
+    pub division_code: u32,
+    /// The report year.
+    pub year: i32,
+    /// The cell.
+    pub key: Key,
+    /// The one value the identities leave it.
+    pub value: i64,
+    /// The identity that pinned it.
+    pub rule: Rule,
+    /// Where the blank cell is.
+    pub cell: String,
+}
+
+/// One report beside its resolved cells: every published value, the blanks the identities
+/// gave back, and the derived group subtotals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedReport {
+    report: Report,
+    cells: BTreeMap<Key, Resolved>,
+}
+
+impl CheckedReport {
+    /// The report as read.
+    ///
+    /// ```
+    /// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// let checked = xxgk::validate::reports(batch.reports);
+    /// assert_eq!(checked.reports()[0].report().division_name, "新源县");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// Every cell: published, inferred or derived, keyed by the schema cell.
+    ///
+    /// ```
+    /// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// use xxgk::report::Origin;
+    /// let checked = xxgk::validate::reports(batch.reports);
+    /// let cells = checked.reports()[0].cells();
+    /// assert_eq!(cells.values().filter(|c| c.origin == Origin::Inferred).count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cells(&self) -> &BTreeMap<Key, Resolved> {
+        &self.cells
+    }
+
+    /// One resolved cell.
+    ///
+    /// ```
+    /// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// use xxgk::report::Origin;
+    /// use xxgk::schema::{Item, Key, Measure};
+    /// let checked = xxgk::validate::reports(batch.reports);
+    /// let withheld = checked.reports()[0].get(Key::new(Item::Withheld, Measure::Total));
+    /// assert_eq!(withheld.map(|r| (r.value, r.origin)), Some((Some(1), Origin::Derived)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get(&self, key: Key) -> Option<Resolved> {
+        self.cells.get(&key).copied()
+    }
+}
+
+/// The result of [`reports`]: the reports, each with its resolved cells, every violation and
+/// every inferred value.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Checked {
+    /// Every identity that does not hold, in report order.
+    pub violations: Vec<Violation>,
+    /// Every blank recovered from an identity.
+    pub inferred: Vec<Inferred>,
+    #[serde(skip)]
+    reports: Vec<CheckedReport>,
+}
+
+impl Checked {
+    /// The reports, in the order given to [`reports`], each with its resolved cells.
+    ///
+    /// ```
+    /// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// let checked = xxgk::validate::reports(batch.reports);
+    /// assert_eq!(checked.reports().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reports(&self) -> &[CheckedReport] {
+        &self.reports
+    }
+
+    /// The reports back, without their resolved cells.
+    ///
+    /// ```
+    /// # let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
+    /// let reports = xxgk::validate::reports(batch.reports).into_reports();
+    /// assert_eq!(reports[0].year, 2022);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_reports(self) -> Vec<Report> {
+        self.reports.into_iter().map(|c| c.report).collect()
+    }
+}
+
+/// Check every identity of every report, inferring blanks where an identity allows.
+///
+/// The cross-year identities compare each report with the same unit's report of the year
+/// before, when there is one (of several reports of one unit-year, the first given).
+///
+/// ```
+/// use xxgk::report::{Report, Value};
+/// use xxgk::schema::{Item, Key, Measure, Rule};
+/// let v = |item, m, x| Value { key: Key::new(item, m), value: Some(x), cell: None, note: None };
+/// let report = Report {
+///     division_code: 654025, division_name: "新源县".into(), year: 2022,
+///     template: xxgk::schema::Template::V2021, tables: vec![], source: "a.xlsx".into(),
+///     sheets: vec![], diagnostics: vec![],
+///     values: vec![
+///         v(Item::Review, Measure::Upheld, 1), v(Item::Review, Measure::Corrected, 1),
+///         v(Item::Review, Measure::Other, 0), v(Item::Review, Measure::Pending, 0),
+///         v(Item::Review, Measure::Total, 3),
+///     ],
+/// };
+/// let checked = xxgk::validate::reports(vec![report]);
+/// assert_eq!(checked.violations.len(), 1);
+/// assert_eq!((checked.violations[0].rule, checked.violations[0].difference), (Rule::A4, 1));
+/// ```
+pub fn reports(reports: Vec<Report>) -> Checked {
+    let mut out = Checked::default();
+    // Per report: each exact identity on its own, and the blanks the bounds pin.
+    let mut exact_findings: Vec<Vec<Option<Violation>>> = Vec::with_capacity(reports.len());
+    for report in reports {
+        let (cells, inferred, findings) = resolve(&report);
+        out.inferred.extend(inferred);
+        exact_findings.push(findings);
+        out.reports.push(CheckedReport { report, cells });
+    }
+    // The first report of each unit-year, for the cross-year identities.
+    let mut first: HashMap<(u32, i32), usize> = HashMap::new();
+    for (i, c) in out.reports.iter().enumerate() {
+        first.entry((c.report.division_code, c.report.year)).or_insert(i);
+    }
+    for (c, findings) in out.reports.iter().zip(exact_findings) {
+        let report = &c.report;
+        let prev = first.get(&(report.division_code, report.year - 1)).map(|&p| &out.reports[p]);
+        let mut exact = findings.into_iter();
+        for eq in applicable(report) {
+            let found = if is_exact(eq) { exact.next().flatten() } else { check(eq, c, prev) };
+            out.violations.extend(found);
+        }
+        // Where the identities together left a blank no value (after them all).
+        out.violations.extend(exact.flatten());
+    }
+    out
+}
+
+/// The equations that apply to a report: each table's, in the template it was read in.
+fn applicable(report: &Report) -> impl Iterator<Item = &'static Equation> + '_ {
+    Table::ALL.iter().flat_map(move |&table| {
+        equations(report.template_of(table)).iter().filter(move |e| e.lhs[0].key.table == table)
+    })
+}
+
+/// The identities reasoned about with bounds: the same-year equalities (A1–A4).
+fn is_exact(eq: &Equation) -> bool {
+    eq.relation == Relation::Equal
+        && !eq.is_cross_year()
+        && matches!(eq.rule, Rule::A1 | Rule::A2 | Rule::A3 | Rule::A4)
+}
+
+fn location(report: &Report, key: Key) -> Option<String> {
+    report.values.iter().find(|v| v.key == key).map(|v| report.location(v.cell).to_string())
+}
+
+/// Resolve one report: each exact identity on its own (one entry per exact identity, in the
+/// order of [`applicable`], then one more if the identities disagree together), the blanks the
+/// bounds pin (inferred), and the cells with the derived group subtotals.
+fn resolve(report: &Report) -> (BTreeMap<Key, Resolved>, Vec<Inferred>, Vec<Option<Violation>>) {
+    let mut unknowns = Cells::new(report);
+    let mut findings = Vec::new();
+    let mut sound: Vec<&Equation> = Vec::new();
+    for eq in applicable(report).filter(|e| is_exact(e)) {
+        if !unknowns.has_all(eq) {
+            findings.push(None);
+            continue;
+        }
+        let local = unknowns.local(eq);
+        if !matches!(local, Local::Definite { .. }) {
+            sound.push(eq);
+        }
+        findings.push(finding(report, eq, local));
+    }
+    let mut cells: BTreeMap<Key, Resolved> = report
+        .values
+        .iter()
+        .map(|v| (v.key, Resolved { value: v.value, origin: Origin::Published }))
+        .collect();
+    let mut inferred = Vec::new();
+    match unknowns.propagate(&sound) {
+        Ok(forced) => {
+            for (key, value, rule) in forced {
+                cells.insert(key, Resolved { value: Some(value), origin: Origin::Inferred });
+                let cell = location(report, key).unwrap_or_default();
+                inferred.push(Inferred {
+                    division_code: report.division_code,
+                    year: report.year,
+                    key,
+                    value,
+                    rule,
+                    cell,
+                });
+            }
+        }
+        // Each identity can hold on its own, but not all together: the report is wrong, and
+        // nothing is inferred from it.
+        Err(c) => findings.push(Some(contradiction(report, &sound, &c))),
+    }
+    derive(report, &mut cells);
+    (cells, inferred, findings)
+}
+
+/// An exact identity's finding on its own, as a violation (`None` where it holds).
+fn finding(report: &Report, eq: &Equation, local: Local) -> Option<Violation> {
+    let (kind, expected, actual, blanks, message) = match local {
+        Local::Holds => return None,
+        Local::Definite { stated, parts } => {
+            // The ends nearest each other: how far apart the two sides are at the least.
+            let (actual, expected) = match (stated.hi, parts.lo) {
+                (Some(h), Some(l)) if h < l => (h, l),
+                _ => (stated.lo.unwrap_or(0), parts.hi.unwrap_or(0)),
+            };
+            let short = actual < expected;
+            let message =
+                format!("parts {}, total {}", bound(parts, expected, short), bound(stated, actual, !short));
+            (Finding::Definite, expected, actual, Vec::new(), message)
+        }
+        Local::OnlyIf { blanks, stated, parts } => {
+            let named: Vec<String> =
+                blanks.iter().map(|k| location(report, *k).unwrap_or_else(|| k.to_string())).collect();
+            let message = format!(
+                "with its blanks at 0 the parts make {parts} and the total {stated}: holds only if one of its {} blank cells on the {} side is non-zero",
+                named.len(),
+                if stated < parts { "total" } else { "parts" }
+            );
+            (Finding::OnlyIf, parts, stated, named, message)
+        }
+    };
+    Some(Violation {
+        division_code: report.division_code,
+        division_name: report.division_name.clone(),
+        year: report.year,
+        rule: eq.rule,
+        kind,
+        severity: if kind == Finding::Definite { eq.rule.severity() } else { Severity::Warning },
+        key: eq.lhs[0].key,
+        expected,
+        actual,
+        difference: actual - expected,
+        cells: eq.terms().filter_map(|t| location(report, t.key)).collect(),
+        blanks,
+        message,
+    })
+}
+
+/// `v`, an end of `i`: "4", or "at least 4" / "at most 4" where `i` is a range.
+fn bound(i: Interval, v: i64, low: bool) -> String {
+    match (i.lo, i.hi) {
+        (Some(l), Some(h)) if l == h => format!("{v}"),
+        _ if low => format!("at least {v}"),
+        _ => format!("at most {v}"),
+    }
+}
+
+/// Where the identities stopped agreeing, as a definite violation of the one that found it.
+fn contradiction(report: &Report, sound: &[&Equation], c: &Contradiction) -> Violation {
+    let rule = c.rule.unwrap_or(Rule::A2);
+    let eq = sound.iter().find(|e| e.rule == rule && e.terms().any(|t| t.key == c.key));
+    let show = |i: Interval| match (i.lo, i.hi) {
+        (Some(l), Some(h)) if l == h => format!("{l}"),
+        (Some(l), Some(h)) => format!("{l} to {h}"),
+        (Some(l), None) => format!("at least {l}"),
+        (None, Some(h)) => format!("at most {h}"),
+        (None, None) => "anything".to_string(),
+    };
+    // The two bounds that cross: what this identity requires, what the others allow.
+    let (expected, actual) = match (c.must.lo, c.can.hi) {
+        (Some(l), Some(h)) if l > h => (l, h),
+        _ => (c.must.hi.unwrap_or(0), c.can.lo.unwrap_or(0)),
+    };
+    Violation {
+        division_code: report.division_code,
+        division_name: report.division_name.clone(),
+        year: report.year,
+        rule,
+        kind: Finding::Definite,
+        severity: Severity::Error,
+        key: eq.map_or(c.key, |e| e.lhs[0].key),
+        expected,
+        actual,
+        difference: actual - expected,
+        cells: eq.map(|e| e.terms().filter_map(|t| location(report, t.key)).collect()).unwrap_or_default(),
+        blanks: location(report, c.key).into_iter().collect(),
+        message: format!(
+            "no value of {} agrees with every identity: {} by {rule}, {} by the others",
+            c.key,
+            show(c.must),
+            show(c.can)
+        ),
+    }
+}
+
+/// Fill the derived group subtotals: the sum of the members, blank if any member is blank,
+/// absent if no member is present.
+fn derive(report: &Report, cells: &mut BTreeMap<Key, Resolved>) {
+    let template = report.template_of(Table::Applications);
+    for &group in Item::ALL {
+        let members = group.members(template);
+        if members.is_empty() {
+            continue;
+        }
+        for m in crate::schema::measures(Table::Applications, template) {
+            let parts: Vec<Option<&Resolved>> = members.iter().map(|&i| cells.get(&Key::new(i, m))).collect();
+            if parts.iter().all(Option::is_none) {
+                continue;
+            }
+            let value = parts.iter().map(|p| p.and_then(|r| r.value)).sum::<Option<i64>>();
+            cells.insert(Key::new(group, m), Resolved { value, origin: Origin::Derived });
+        }
+    }
+}
+
+fn check(eq: &Equation, this: &CheckedReport, prev: Option<&CheckedReport>) -> Option<Violation> {
+    let report = &this.report;
+    let mut sides = [0i64, 0i64];
+    for (side, terms) in [&eq.lhs, &eq.rhs].into_iter().enumerate() {
+        for term in terms {
+            let c = match term.lag {
+                0 => &this.cells,
+                _ => &prev?.cells,
+            };
+            sides[side] += i64::from(term.sign) * c.get(&term.key)?.value?;
+        }
+    }
+    let [actual, expected] = sides;
+    let holds = match eq.relation {
+        Relation::Equal => actual == expected,
+        Relation::AtLeast => actual >= expected,
+    };
+    if holds {
+        return None;
+    }
+    // Only a violation needs its cells named.
+    let sources = eq
+        .terms()
+        .filter_map(|term| match term.lag {
+            0 => location(report, term.key),
+            _ => prev.and_then(|p| location(&p.report, term.key)),
+        })
+        .collect();
+    Some(Violation {
+        division_code: report.division_code,
+        division_name: report.division_name.clone(),
+        year: report.year,
+        rule: eq.rule,
+        kind: Finding::Definite,
+        severity: eq.rule.severity(),
+        key: eq.lhs[0].key,
+        expected,
+        actual,
+        difference: actual - expected,
+        cells: sources,
+        blanks: Vec::new(),
+        message: match eq.relation {
+            Relation::Equal => format!("parts {expected}, total {actual}"),
+            Relation::AtLeast if eq.rhs.is_empty() => format!("{actual} is negative"),
+            Relation::AtLeast => format!("{actual} is less than {expected}"),
+        },
+    })
+}
+
+impl Checked {
+    /// The findings as a DataFrame, one row each: the violations, then the forced values.
+    ///
+    /// | column | meaning |
+    /// |---|---|
+    /// | `division_code`, `division_name`, `year` | the report |
+    /// | `rule` | the identity, A1 … A4, S1 … S5 |
+    /// | `kind` | `definite`, `only_if` or `forced` ([`Finding`]) |
+    /// | `severity` | `error`, `warning` or `info` (a forced value) |
+    /// | `table`, `item`, `measure`, `unit` | the stated cell of the identity, or the forced cell |
+    /// | `expected`, `actual`, `difference` | as in [`Violation`]; a forced value is `expected`, its blank `actual` null |
+    /// | `message` | what was found, in words |
+    /// | `source` | the identity's published cells, or the forced cell (`file!sheet!cell`, `; `-separated) |
+    /// | `blanks` | the blank cells concerned (`; `-separated) |
+    ///
+    /// Money is in 分, as everywhere (`unit` says which).
+    ///
+    /// ```
+    /// let none = xxgk::validate::reports(Vec::new());
+    /// assert_eq!(none.frame()?.height(), 0);
+    /// assert_eq!(none.frame()?.width(), 16);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn frame(&self) -> crate::Result<DataFrame> {
+        /// One row of the frame, borrowed from a violation or a forced value.
+        struct Row<'a> {
+            code: u32,
+            name: &'a str,
+            year: i32,
+            rule: Rule,
+            kind: Finding,
+            severity: Severity,
+            key: Key,
+            expected: i64,
+            actual: Option<i64>,
+            message: String,
+            source: String,
+            blanks: String,
+        }
+        let names: HashMap<u32, &str> =
+            self.reports.iter().map(|c| (c.report.division_code, c.report.division_name.as_str())).collect();
+        let rows: Vec<Row> = self
+            .violations
+            .iter()
+            .map(|v| Row {
+                code: v.division_code,
+                name: &v.division_name,
+                year: v.year,
+                rule: v.rule,
+                kind: v.kind,
+                severity: v.severity,
+                key: v.key,
+                expected: v.expected,
+                actual: Some(v.actual),
+                message: v.message.clone(),
+                source: v.cells.join("; "),
+                blanks: v.blanks.join("; "),
+            })
+            .chain(self.inferred.iter().map(|i| Row {
+                code: i.division_code,
+                name: names.get(&i.division_code).copied().unwrap_or(""),
+                year: i.year,
+                rule: i.rule,
+                kind: Finding::Forced,
+                severity: Severity::Info,
+                key: i.key,
+                expected: i.value,
+                actual: None,
+                message: format!("blank; {} leaves it only {}", i.rule, i.value),
+                source: i.cell.clone(),
+                blanks: i.cell.clone(),
+            }))
+            .collect();
+        let [table, item, measure, unit] = cols::key_columns(rows.iter().map(|r| r.key))?;
+        let ints = |name: &str, f: &dyn Fn(&Row) -> Option<i64>| -> Column {
+            Series::new(name.into(), rows.iter().map(f).collect::<Vec<_>>()).into()
+        };
+        let text = |name: &str, values: Vec<&str>| -> Column { Series::new(name.into(), values).into() };
+        let columns: Vec<Column> = vec![
+            Series::new(cols::DIVISION_CODE.into(), rows.iter().map(|r| r.code).collect::<Vec<_>>()).into(),
+            cols::categorical(cols::DIVISION_NAME, rows.iter().map(|r| Some(r.name)))?,
+            Series::new(cols::YEAR.into(), rows.iter().map(|r| r.year).collect::<Vec<_>>()).into(),
+            cols::enum_column(
+                cols::RULE,
+                &cols::codes(Rule::ALL, Rule::code),
+                rows.iter().map(|r| r.rule.index() as u8),
+            )?,
+            cols::enum_column(
+                cols::KIND,
+                &cols::codes(Finding::ALL, Finding::code),
+                rows.iter().map(|r| Finding::ALL.iter().position(|f| *f == r.kind).unwrap_or(0) as u8),
+            )?,
+            cols::enum_column(
+                cols::SEVERITY,
+                &cols::SEVERITIES,
+                rows.iter().map(|r| cols::severity_index(r.severity)),
+            )?,
+            table,
+            item,
+            measure,
+            unit,
+            ints("expected", &|r| Some(r.expected)),
+            ints("actual", &|r| r.actual),
+            ints("difference", &|r| r.actual.map(|a| a - r.expected)),
+            text("message", rows.iter().map(|r| r.message.as_str()).collect()),
+            text("source", rows.iter().map(|r| r.source.as_str()).collect()),
+            text("blanks", rows.iter().map(|r| r.blanks.as_str()).collect()),
+        ];
+        cols::frame(rows.len(), columns)
+    }
+}
