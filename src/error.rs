@@ -264,16 +264,9 @@ impl Location {
     /// assert_eq!(xxgk::Location::a1(9, 27), "AB10");
     /// ```
     pub fn a1(row: u32, col: u32) -> String {
-        let mut letters = Vec::new();
-        let mut c = col as u64 + 1;
-        while c > 0 {
-            let rem = ((c - 1) % 26) as u8;
-            letters.push((b'A' + rem) as char);
-            c = (c - 1) / 26;
-        }
-        letters.reverse();
-        let mut s: String = letters.into_iter().collect();
-        s.push_str(&(row as u64 + 1).to_string());
+        let mut s = String::with_capacity(10);
+        // Writing to a String cannot fail.
+        let _ = write_a1(&mut s, row, col);
         s
     }
 
@@ -298,18 +291,54 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts: Vec<String> = Vec::with_capacity(3);
-        if let Some(file) = &self.file {
-            parts.push(file.display().to_string());
-        }
-        if let Some(sheet) = &self.sheet {
-            parts.push(sheet.clone());
-        }
-        if let Some((r, c)) = self.cell {
-            parts.push(Location::a1(r, c));
-        }
-        if parts.is_empty() { f.write_str("<input>") } else { f.write_str(&parts.join("!")) }
+        place(f, self.file.as_deref(), self.sheet.as_deref(), self.cell)
     }
+}
+
+/// Write a 0-based (row, column) in A1 notation, without allocating.
+fn write_a1(f: &mut (impl fmt::Write + ?Sized), row: u32, col: u32) -> fmt::Result {
+    // At most three letters for a u32 column within Excel's XFD; up to seven for any u32.
+    let mut letters = [0u8; 7];
+    let mut n = 0;
+    let mut c = u64::from(col) + 1;
+    while c > 0 {
+        letters[n] = b'A' + ((c - 1) % 26) as u8;
+        n += 1;
+        c = (c - 1) / 26;
+    }
+    for &l in letters[..n].iter().rev() {
+        f.write_char(l as char)?;
+    }
+    write!(f, "{}", u64::from(row) + 1)
+}
+
+/// Write a place as `file!sheet!A1`, each part as far as known (`<input>` when none is): the
+/// one formatting of a [`Location`], also used where a place is written without building one.
+pub(crate) fn place(
+    f: &mut impl fmt::Write,
+    file: Option<&Path>,
+    sheet: Option<&str>,
+    cell: Option<(u32, u32)>,
+) -> fmt::Result {
+    let mut first = true;
+    let mut sep =
+        |f: &mut dyn fmt::Write| if std::mem::take(&mut first) { Ok(()) } else { f.write_char('!') };
+    if let Some(file) = file {
+        sep(f)?;
+        match file.to_str() {
+            Some(text) => f.write_str(text)?,
+            None => f.write_str(&file.to_string_lossy())?,
+        }
+    }
+    if let Some(sheet) = sheet {
+        sep(f)?;
+        f.write_str(sheet)?;
+    }
+    if let Some((r, c)) = cell {
+        sep(f)?;
+        write_a1(f, r, c)?;
+    }
+    if first { f.write_str("<input>") } else { Ok(()) }
 }
 
 #[cfg(test)]

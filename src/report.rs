@@ -146,6 +146,24 @@ impl Report {
             None => loc,
         }
     }
+    /// The place of a value's cell as text, `file!sheet!A1` — the same as
+    /// `self.location(cell).to_string()`, without building the [`Location`].
+    ///
+    /// ```
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real/新源县-2022.xlsx");
+    /// # let report = &xxgk::read::ReadOptions::new().from_path(path)?.reports[0];
+    /// let v = &report.values[0];
+    /// assert_eq!(report.place(v.cell), report.location(v.cell).to_string());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn place(&self, cell: Option<CellRef>) -> String {
+        let sheet_len = cell.and_then(|c| self.sheets.get(c.sheet as usize)).map_or(0, String::len);
+        let mut out = String::with_capacity(self.source.as_os_str().len() + sheet_len + 12);
+        let sheet = cell.and_then(|c| self.sheets.get(c.sheet as usize)).map(String::as_str);
+        // Writing to a String cannot fail.
+        let _ = crate::error::place(&mut out, Some(&self.source), sheet, cell.map(|c| (c.row, c.col)));
+        out
+    }
 }
 
 /// What a diagnostic is about; its [`code`](DiagnosticKind::code) is stable.

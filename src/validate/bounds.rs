@@ -8,72 +8,97 @@
 //! Cells are addressed by a dense slot (item × measure), so a report's state is two small
 //! arrays: the fixed point costs a few passes over about a hundred short equations.
 
+use std::sync::OnceLock;
+
 use crate::report::Report;
-use crate::schema::{Equation, Item, Key, Measure, Rule, Table, Unit, measures};
+use crate::schema::{Equation, Item, Key, Measure, Rule, Table, Template, Unit, equations, measures};
 
 const MEASURES: usize = Measure::ALL.len();
-const SLOTS: usize = Item::ALL.len() * MEASURES;
+pub(super) const SLOTS: usize = Item::ALL.len() * MEASURES;
 
-fn slot(key: Key) -> usize {
+pub(super) fn slot(key: Key) -> usize {
     key.item.index() * MEASURES + key.measure.index()
 }
 
-fn key_of(slot: usize) -> Key {
+pub(super) fn key_of(slot: usize) -> Key {
     Key::new(Item::ALL[slot / MEASURES], Measure::ALL[slot % MEASURES])
 }
 
-/// A closed interval of whole numbers; `None` is unbounded on that side.
+/// A closed interval of whole numbers; `i64::MIN` / `i64::MAX` stand for unbounded ends (the
+/// fixed point runs on plain integers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Interval {
-    pub lo: Option<i64>,
-    pub hi: Option<i64>,
+    lo: i64,
+    hi: i64,
 }
 
+const OPEN_LO: i64 = i64::MIN;
+const OPEN_HI: i64 = i64::MAX;
+
 impl Interval {
-    const ANY: Interval = Interval { lo: None, hi: None };
-    const NON_NEGATIVE: Interval = Interval { lo: Some(0), hi: None };
+    const ANY: Interval = Interval { lo: OPEN_LO, hi: OPEN_HI };
+    const NON_NEGATIVE: Interval = Interval { lo: 0, hi: OPEN_HI };
 
     fn point(v: i64) -> Interval {
-        Interval { lo: Some(v), hi: Some(v) }
+        Interval { lo: v, hi: v }
+    }
+
+    /// The lower end, `None` if unbounded.
+    pub fn lo(self) -> Option<i64> {
+        (self.lo != OPEN_LO).then_some(self.lo)
+    }
+
+    /// The upper end, `None` if unbounded.
+    pub fn hi(self) -> Option<i64> {
+        (self.hi != OPEN_HI).then_some(self.hi)
     }
 
     fn add(self, other: Interval) -> Interval {
-        let sum = |a: Option<i64>, b: Option<i64>| a.zip(b).map(|(a, b)| a.saturating_add(b));
-        Interval { lo: sum(self.lo, other.lo), hi: sum(self.hi, other.hi) }
+        let lo = if self.lo == OPEN_LO || other.lo == OPEN_LO {
+            OPEN_LO
+        } else {
+            self.lo.saturating_add(other.lo)
+        };
+        let hi = if self.hi == OPEN_HI || other.hi == OPEN_HI {
+            OPEN_HI
+        } else {
+            self.hi.saturating_add(other.hi)
+        };
+        Interval { lo, hi }
+    }
+
+    fn negated(self) -> Interval {
+        let flip = |v: i64, open: i64, other: i64| if v == open { other } else { -v };
+        Interval { lo: flip(self.hi, OPEN_HI, OPEN_LO), hi: flip(self.lo, OPEN_LO, OPEN_HI) }
     }
 
     fn scaled(self, sign: i64) -> Interval {
-        if sign >= 0 { self } else { Interval { lo: self.hi.map(|v| -v), hi: self.lo.map(|v| -v) } }
+        if sign >= 0 { self } else { self.negated() }
     }
 
     /// Whether the two share no value.
     fn disjoint(self, other: Interval) -> bool {
-        matches!((self.hi, other.lo), (Some(h), Some(l)) if h < l)
-            || matches!((self.lo, other.hi), (Some(l), Some(h)) if l > h)
+        self.hi < other.lo || self.lo > other.hi
     }
 
     fn intersect(self, other: Interval) -> Interval {
-        let max = |a: Option<i64>, b: Option<i64>| match (a, b) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
-        let min = |a: Option<i64>, b: Option<i64>| match (a, b) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        Interval { lo: max(self.lo, other.lo), hi: min(self.hi, other.hi) }
+        Interval { lo: self.lo.max(other.lo), hi: self.hi.min(other.hi) }
     }
 
     fn is_empty(self) -> bool {
-        matches!((self.lo, self.hi), (Some(l), Some(h)) if l > h)
+        self.lo > self.hi
     }
 
     fn contains(self, v: i64) -> bool {
-        self.lo.is_none_or(|l| l <= v) && self.hi.is_none_or(|h| v <= h)
+        self.lo <= v && v <= self.hi
+    }
+
+    fn pinned(self) -> Option<i64> {
+        (self.lo == self.hi && self.lo != OPEN_LO && self.hi != OPEN_HI).then_some(self.lo)
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Absent,
     Published(i64),
@@ -81,7 +106,38 @@ enum State {
         signed: bool,
     },
     /// A group subtotal whose sub-items are all present: the sum of those slots.
-    Derived(Vec<usize>),
+    Derived(&'static [usize]),
+}
+
+/// A group subtotal of the applications table: its slot, its parts' slots, and its definition.
+pub(super) struct Subtotal {
+    pub group: usize,
+    pub parts: Vec<usize>,
+    definition: Linear,
+}
+
+/// Every group subtotal of a template's applications table.
+pub(super) fn subtotals(template: Template) -> &'static [Subtotal] {
+    static ALL: OnceLock<[Vec<Subtotal>; 2]> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        [Template::V2019, Template::V2021].map(|t| {
+            let mut out = Vec::new();
+            for &group in Item::ALL {
+                let members = group.members(t);
+                if members.is_empty() {
+                    continue;
+                }
+                for m in measures(Table::Applications, t) {
+                    let (group, parts): (usize, Vec<usize>) =
+                        (slot(Key::new(group, m)), members.iter().map(|&i| slot(Key::new(i, m))).collect());
+                    let terms = std::iter::once((group, 1)).chain(parts.iter().map(|&p| (p, -1))).collect();
+                    out.push(Subtotal { group, parts, definition: Linear { terms, rule: None } });
+                }
+            }
+            out
+        })
+    });
+    &all[template.index()]
 }
 
 /// How one exact identity stands with the report's blanks as non-negative unknowns.
@@ -95,42 +151,49 @@ pub(super) enum Local {
     OnlyIf { blanks: Vec<Key>, stated: i64, parts: i64 },
 }
 
-/// A report's cells as unknowns and their bounds.
+/// A report's cells as unknowns and their bounds. The buffers serve report after report.
 pub(super) struct Cells {
     state: Vec<State>,
     bounds: Vec<Interval>,
     /// The identity that last tightened a cell's bounds.
     why: Vec<Option<Rule>>,
+    /// The slots the report uses (reset before the next).
+    used: Vec<usize>,
+    /// The report's subtotals whose parts are all present.
+    subtotals: Vec<&'static Subtotal>,
+    /// The identities the fixed point runs over, and which of them have settled.
+    system: Vec<&'static Linear>,
+    settled: Vec<bool>,
 }
 
 /// An identity over slots, Σ coefficient × cell = 0: an exact identity of the schema, or a
-/// subtotal's definition (`group` = Σ `parts`).
-enum Linear<'a> {
-    Identity(&'a Equation),
-    Subtotal { group: usize, parts: &'a [usize] },
+/// subtotal's definition (`group − Σ parts = 0`, no rule). Compiled once per template.
+pub(super) struct Linear {
+    terms: Vec<(usize, i64)>,
+    rule: Option<Rule>,
 }
 
-impl Linear<'_> {
-    /// The terms: (slot, coefficient).
-    fn terms(&self) -> impl Iterator<Item = (usize, i64)> + '_ {
-        let (identity, subtotal) = match self {
-            Linear::Identity(eq) => (Some(*eq), None),
-            Linear::Subtotal { group, parts } => (None, Some((*group, *parts))),
-        };
-        let lhs = identity.into_iter().flat_map(|eq| eq.lhs.iter().map(|t| (slot(t.key), i64::from(t.sign))));
-        let rhs =
-            identity.into_iter().flat_map(|eq| eq.rhs.iter().map(|t| (slot(t.key), -i64::from(t.sign))));
-        let group = subtotal.into_iter().map(|(g, _)| (g, 1));
-        let parts = subtotal.into_iter().flat_map(|(_, p)| p.iter().map(|&s| (s, -1)));
-        lhs.chain(rhs).chain(group).chain(parts)
-    }
-
-    fn rule(&self) -> Option<Rule> {
-        match self {
-            Linear::Identity(eq) => Some(eq.rule),
-            Linear::Subtotal { .. } => None,
-        }
-    }
+/// Every equation of a template compiled to slots, in the order of [`equations`] (the soft
+/// ones too, unused here, so that the index is the same).
+pub(super) fn compiled(template: Template) -> &'static [Linear] {
+    static ALL: OnceLock<[Vec<Linear>; 2]> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        [Template::V2019, Template::V2021].map(|t| {
+            equations(t)
+                .iter()
+                .map(|eq| Linear {
+                    terms: eq
+                        .lhs
+                        .iter()
+                        .map(|t| (slot(t.key), i64::from(t.sign)))
+                        .chain(eq.rhs.iter().map(|t| (slot(t.key), -i64::from(t.sign))))
+                        .collect(),
+                    rule: Some(eq.rule),
+                })
+                .collect()
+        })
+    });
+    &all[template.index()]
 }
 
 /// The cell at which the identities stopped agreeing, and the identity that found it.
@@ -142,42 +205,47 @@ pub(super) struct Contradiction {
 }
 
 impl Cells {
-    pub(super) fn new(report: &Report) -> Cells {
-        let mut state = vec![State::Absent; SLOTS];
-        for v in &report.values {
-            state[slot(v.key)] = match v.value {
-                Some(x) => State::Published(x),
-                None => State::Blank { signed: v.key.measure.unit() == Unit::SignedCount },
-            };
+    /// Empty buffers, filled report by report with [`Cells::fill`].
+    pub(super) fn new() -> Cells {
+        Cells {
+            state: vec![State::Absent; SLOTS],
+            bounds: vec![Interval::ANY; SLOTS],
+            why: vec![None; SLOTS],
+            used: Vec::new(),
+            subtotals: Vec::new(),
+            system: Vec::new(),
+            settled: Vec::new(),
         }
-        let template = report.template_of(Table::Applications);
-        for &group in Item::ALL {
-            let members = group.members(template);
-            if members.is_empty() {
-                continue;
-            }
-            for m in measures(Table::Applications, template) {
-                let parts: Vec<usize> = members.iter().map(|&i| slot(Key::new(i, m))).collect();
-                if parts.iter().all(|&p| state[p] != State::Absent) {
-                    state[slot(Key::new(group, m))] = State::Derived(parts);
-                }
-            }
-        }
-        let mut cells = Cells { state, bounds: vec![Interval::ANY; SLOTS], why: vec![None; SLOTS] };
-        for s in 0..SLOTS {
-            cells.bounds[s] = cells.base(s);
-        }
-        cells
     }
 
-    /// What a cell can hold on its own: its value, [0, ∞) if blank, its parts' sum if derived.
-    fn base(&self, s: usize) -> Interval {
-        match &self.state[s] {
-            State::Absent => Interval::ANY,
-            State::Published(v) => Interval::point(*v),
-            State::Blank { signed: true } => Interval::ANY,
-            State::Blank { signed: false } => Interval::NON_NEGATIVE,
-            State::Derived(parts) => parts.iter().fold(Interval::point(0), |acc, &p| acc.add(self.base(p))),
+    /// Take `report`'s cells: published, blank, derived, each with what it can hold on its own.
+    pub(super) fn fill(&mut self, report: &Report) {
+        for &s in &self.used {
+            self.state[s] = State::Absent;
+            self.bounds[s] = Interval::ANY;
+            self.why[s] = None;
+        }
+        self.used.clear();
+        self.subtotals.clear();
+        for v in &report.values {
+            let s = slot(v.key);
+            (self.state[s], self.bounds[s]) = match v.value {
+                Some(x) => (State::Published(x), Interval::point(x)),
+                None if v.key.measure.unit() == Unit::SignedCount => {
+                    (State::Blank { signed: true }, Interval::ANY)
+                }
+                None => (State::Blank { signed: false }, Interval::NON_NEGATIVE),
+            };
+            self.used.push(s);
+        }
+        for sub in subtotals(report.template_of(Table::Applications)) {
+            if sub.parts.iter().all(|&p| self.state[p] != State::Absent) {
+                self.state[sub.group] = State::Derived(&sub.parts);
+                self.bounds[sub.group] =
+                    sub.parts.iter().fold(Interval::point(0), |acc, &p| acc.add(self.bounds[p]));
+                self.subtotals.push(sub);
+                self.used.push(sub.group);
+            }
         }
     }
 
@@ -203,12 +271,13 @@ impl Cells {
         eq.terms().all(|t| self.state[slot(t.key)] != State::Absent)
     }
 
-    /// How `eq` (an exact identity of this year, every cell present) stands on its own.
+    /// How `eq` (an exact identity of this year, every cell present) stands on its own. Asked
+    /// before [`Cells::propagate`].
     pub(super) fn local(&self, eq: &Equation) -> Local {
         let side = |terms: &[crate::schema::Term]| {
-            terms
-                .iter()
-                .fold(Interval::point(0), |acc, t| acc.add(self.base(slot(t.key)).scaled(i64::from(t.sign))))
+            terms.iter().fold(Interval::point(0), |acc, t| {
+                acc.add(self.bounds[slot(t.key)].scaled(i64::from(t.sign)))
+            })
         };
         let (stated, parts) = (side(&eq.lhs), side(&eq.rhs));
         if stated.disjoint(parts) {
@@ -230,102 +299,114 @@ impl Cells {
         Local::OnlyIf { blanks, stated: stated0, parts: parts0 }
     }
 
-    /// Tighten every cell's bounds through `exact` (identities that hold on their own) and the
-    /// subtotal definitions, to a fixed point. Returns the blanks pinned to one value, with the
-    /// identity that pinned them, or where the identities stopped agreeing.
-    pub(super) fn propagate(&mut self, exact: &[&Equation]) -> Result<Vec<(Key, i64, Rule)>, Contradiction> {
-        if !self.state.iter().any(|s| matches!(s, State::Blank { .. })) {
+    /// Tighten every cell's bounds through `exact` (identities that can hold on their own) and
+    /// the subtotal definitions, to a fixed point; or say where the identities stopped agreeing.
+    pub(super) fn propagate(&mut self, exact: &[&'static Linear]) -> Result<(), Contradiction> {
+        if !self.used.iter().any(|&s| matches!(self.state[s], State::Blank { .. })) {
             // Nothing unknown: each identity was decided on its own.
-            return Ok(Vec::new());
+            return Ok(());
         }
-        // The definitions borrow the state while the bounds change: disjoint fields.
-        let Cells { state, bounds, why } = self;
-        let mut system: Vec<Linear> = exact.iter().map(|eq| Linear::Identity(eq)).collect();
-        for (s, st) in state.iter().enumerate() {
-            if let State::Derived(parts) = st {
-                system.push(Linear::Subtotal { group: s, parts });
-            }
-        }
+        let Cells { state, bounds, why, subtotals, system, settled, .. } = self;
+        system.clear();
+        system.extend(exact.iter().copied().chain(subtotals.iter().map(|s| &s.definition)));
+        // An identity whose cells are all pinned has nothing more to give: left out after.
+        settled.clear();
+        settled.resize(system.len(), false);
         // Each pass tightens by at least one whole unit where it tightens at all; real reports
         // settle in a few passes. The cap only guards against a system without a fixed point.
         for _ in 0..64 {
             let mut changed = false;
-            for eq in &system {
-                changed |= tighten(state, bounds, why, eq)?;
+            for (eq, done) in system.iter().zip(settled.iter_mut()) {
+                if *done {
+                    continue;
+                }
+                let (tightened, pinned) = tighten(state, bounds, why, eq)?;
+                changed |= tightened;
+                *done = pinned;
             }
             if !changed {
                 break;
             }
         }
-        let mut forced = Vec::new();
-        for (s, state) in self.state.iter().enumerate() {
-            if let (State::Blank { .. }, Interval { lo: Some(l), hi: Some(h) }) = (state, self.bounds[s])
-                && l == h
-            {
-                forced.push((key_of(s), l, self.why[s].unwrap_or(Rule::A2)));
-            }
-        }
-        Ok(forced)
+        Ok(())
     }
 }
 
-/// One identity's pass: each cell within what the others leave it.
+/// One identity's pass: each cell within what the others leave it. Returns whether a bound
+/// changed, and whether every cell of the identity is now pinned.
 fn tighten(
     state: &[State],
     bounds: &mut [Interval],
     why: &mut [Option<Rule>],
     eq: &Linear,
-) -> Result<bool, Contradiction> {
+) -> Result<(bool, bool), Contradiction> {
     // Σ of every term's bounds, the unbounded ends counted apart, so that each term's "the
     // others" is the total less its own part.
     let (mut lo, mut lo_open, mut hi, mut hi_open) = (0i128, 0u32, 0i128, 0u32);
-    for (t, c) in eq.terms() {
+    for &(t, c) in &eq.terms {
         let b = bounds[t].scaled(c);
-        match b.lo {
-            Some(v) => lo += i128::from(v),
-            None => lo_open += 1,
+        if b.lo == OPEN_LO {
+            lo_open += 1;
+        } else {
+            lo += i128::from(b.lo);
         }
-        match b.hi {
-            Some(v) => hi += i128::from(v),
-            None => hi_open += 1,
+        if b.hi == OPEN_HI {
+            hi_open += 1;
+        } else {
+            hi += i128::from(b.hi);
         }
     }
-    let narrow = |v: i128| i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX });
+    let narrow = |v: i128| i64::try_from(v).unwrap_or(if v < 0 { OPEN_LO } else { OPEN_HI });
     let mut changed = false;
-    for (s, c) in eq.terms() {
+    let mut pinned = true;
+    for &(s, c) in &eq.terms {
         if matches!(state[s], State::Absent) {
             continue;
         }
         let own = bounds[s].scaled(c);
+        // The others: the total less this term's own part.
         let rest = Interval {
-            lo: match own.lo {
-                Some(v) if lo_open == 0 => Some(narrow(lo - i128::from(v))),
-                None if lo_open == 1 => Some(narrow(lo)),
-                _ => None,
+            lo: match (own.lo == OPEN_LO, lo_open) {
+                (false, 0) => narrow(lo - i128::from(own.lo)),
+                (true, 1) => narrow(lo),
+                _ => OPEN_LO,
             },
-            hi: match own.hi {
-                Some(v) if hi_open == 0 => Some(narrow(hi - i128::from(v))),
-                None if hi_open == 1 => Some(narrow(hi)),
-                _ => None,
+            hi: match (own.hi == OPEN_HI, hi_open) {
+                (false, 0) => narrow(hi - i128::from(own.hi)),
+                (true, 1) => narrow(hi),
+                _ => OPEN_HI,
             },
         };
         // c·x_s = −(the others).
-        let must = rest.scaled(-1).scaled(c);
+        let must = rest.negated().scaled(c);
         let now = bounds[s];
         let next = now.intersect(must);
         let contradiction = |rule| Contradiction { key: key_of(s), rule, must, can: now };
         match state[s] {
-            State::Published(v) if !must.contains(v) => return Err(contradiction(eq.rule())),
+            State::Published(v) if !must.contains(v) => return Err(contradiction(eq.rule)),
             State::Published(_) => {}
-            _ if next.is_empty() => return Err(contradiction(eq.rule())),
+            _ if next.is_empty() => return Err(contradiction(eq.rule)),
             _ if next != now => {
                 bounds[s] = next;
                 // A subtotal's definition passes on why its other side was tightened.
-                why[s] = eq.rule().or_else(|| eq.terms().find_map(|(t, _)| why[t]));
+                why[s] = eq.rule.or_else(|| eq.terms.iter().find_map(|&(t, _)| why[t]));
                 changed = true;
             }
             _ => {}
         }
+        pinned &= bounds[s].pinned().is_some();
     }
-    Ok(changed)
+    Ok((changed, pinned))
+}
+
+impl Cells {
+    /// The one value the identities leave a blank cell, and the identity that pinned it (after
+    /// [`Cells::propagate`]).
+    pub(super) fn forced(&self, key: Key) -> Option<(i64, Rule)> {
+        let s = slot(key);
+        match self.state[s] {
+            State::Blank { .. } => self.bounds[s].pinned().map(|v| (v, self.why[s].unwrap_or(Rule::A2))),
+            _ => None,
+        }
+    }
 }

@@ -40,13 +40,14 @@
 mod bounds;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use polars::prelude::{Column, DataFrame, NamedFrom, Series};
 
-use self::bounds::{Cells, Contradiction, Interval, Local};
+use self::bounds::{Cells, Contradiction, Interval, Linear, Local};
 use crate::columns as cols;
 use crate::report::{Origin, Report};
-use crate::schema::{Equation, Item, Key, Relation, Rule, Severity, Table, equations};
+use crate::schema::{Equation, Key, Relation, Rule, Severity, Table, Template, equations};
 
 /// One cell of a report after validation: its value (`None` blank) and where it comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -251,38 +252,96 @@ impl Checked {
 /// ```
 pub fn reports(reports: Vec<Report>) -> Checked {
     let mut out = Checked::default();
-    // Per report: each exact identity on its own, and the blanks the bounds pin.
-    let mut exact_findings: Vec<Vec<Option<Violation>>> = Vec::with_capacity(reports.len());
+    // Per report: every rule of its own year (the exact identities on their own, the others on
+    // the values as they stand), and the blanks the bounds pin.
+    let mut same_year: Vec<Vec<(usize, Violation)>> = Vec::with_capacity(reports.len());
+    let mut scratch = Scratch::new();
     for report in reports {
-        let (cells, inferred, findings) = resolve(&report);
-        out.inferred.extend(inferred);
-        exact_findings.push(findings);
-        out.reports.push(CheckedReport { report, cells });
+        let resolved = resolve(&report, &mut scratch);
+        out.inferred.extend(resolved.inferred);
+        same_year.push(resolved.findings);
+        out.reports.push(CheckedReport { report, cells: resolved.cells });
     }
     // The first report of each unit-year, for the cross-year identities.
     let mut first: HashMap<(u32, i32), usize> = HashMap::new();
     for (i, c) in out.reports.iter().enumerate() {
         first.entry((c.report.division_code, c.report.year)).or_insert(i);
     }
-    for (c, findings) in out.reports.iter().zip(exact_findings) {
+    for (c, findings) in out.reports.iter().zip(same_year) {
         let report = &c.report;
         let prev = first.get(&(report.division_code, report.year - 1)).map(|&p| &out.reports[p]);
-        let mut exact = findings.into_iter();
-        for eq in applicable(report) {
-            let found = if is_exact(eq) { exact.next().flatten() } else { check(eq, c, prev) };
-            out.violations.extend(found);
+        let mut found = findings.into_iter().peekable();
+        for (i, (eq, _)) in applicable(report).enumerate() {
+            if !eq.is_cross_year() {
+                out.violations.extend(found.next_if(|(at, _)| *at == i).map(|(_, v)| v));
+            } else if let Some(p) = prev {
+                let value = |lag: u8, key: Key| {
+                    let cells = if lag == 0 { &c.cells } else { &p.cells };
+                    cells.get(&key).and_then(|r| r.value)
+                };
+                out.violations.extend(check(eq, report, Some(&p.report), value));
+            }
         }
         // Where the identities together left a blank no value (after them all).
-        out.violations.extend(exact.flatten());
+        out.violations.extend(found.map(|(_, v)| v));
     }
     out
 }
 
-/// The equations that apply to a report: each table's, in the template it was read in.
-fn applicable(report: &Report) -> impl Iterator<Item = &'static Equation> + '_ {
-    Table::ALL.iter().flat_map(move |&table| {
-        equations(report.template_of(table)).iter().filter(move |e| e.lhs[0].key.table == table)
-    })
+/// Buffers that serve report after report: the unknowns, and the resolved cells by slot.
+struct Scratch {
+    unknowns: Cells,
+    resolved: Vec<Option<Resolved>>,
+    used: Vec<usize>,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch { unknowns: Cells::new(), resolved: vec![None; bounds::SLOTS], used: Vec::new() }
+    }
+
+    fn set(&mut self, key: Key, cell: Resolved) {
+        let s = bounds::slot(key);
+        if self.resolved[s].is_none() {
+            self.used.push(s);
+        }
+        self.resolved[s] = Some(cell);
+    }
+
+    fn value(&self, key: Key) -> Option<i64> {
+        self.resolved[bounds::slot(key)].and_then(|r| r.value)
+    }
+}
+
+/// The equations that apply to a report — each table's, in the template it was read in —
+/// with their compiled form. The same for every report whose tables have the same templates:
+/// listed once per combination.
+fn applicable(report: &Report) -> impl Iterator<Item = (&'static Equation, &'static Linear)> {
+    type List = Vec<(&'static Equation, &'static Linear)>;
+    static LISTS: OnceLock<Vec<List>> = OnceLock::new();
+    let lists = LISTS.get_or_init(|| {
+        (0..1usize << Table::ALL.len())
+            .map(|combination| {
+                let template = |t: usize| Template::ALL[(combination >> t) & 1];
+                Table::ALL
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, &table)| {
+                        equations(template(i))
+                            .iter()
+                            .zip(bounds::compiled(template(i)))
+                            .filter(move |(e, _)| e.lhs[0].key.table == table)
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    let combination = Table::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| usize::from(report.template_of(t) == Template::V2021) << i)
+        .sum::<usize>();
+    lists[combination].iter().copied()
 }
 
 /// The identities reasoned about with bounds: the same-year equalities (A1–A4).
@@ -293,54 +352,76 @@ fn is_exact(eq: &Equation) -> bool {
 }
 
 fn location(report: &Report, key: Key) -> Option<String> {
-    report.values.iter().find(|v| v.key == key).map(|v| report.location(v.cell).to_string())
+    report.get(key).map(|v| report.place(v.cell))
 }
 
-/// Resolve one report: each exact identity on its own (one entry per exact identity, in the
-/// order of [`applicable`], then one more if the identities disagree together), the blanks the
-/// bounds pin (inferred), and the cells with the derived group subtotals.
-fn resolve(report: &Report) -> (BTreeMap<Key, Resolved>, Vec<Inferred>, Vec<Option<Violation>>) {
-    let mut unknowns = Cells::new(report);
-    let mut findings = Vec::new();
+/// Resolve one report: its findings of its own year (each with the position of its equation
+/// among [`applicable`]; a disagreement of the identities together last), the blanks the bounds
+/// pin (inferred), and its cells with the derived group subtotals.
+/// One report resolved on its own.
+struct Resolution {
+    cells: BTreeMap<Key, Resolved>,
+    inferred: Vec<Inferred>,
+    /// Each with the position of its equation among [`applicable`].
+    findings: Vec<(usize, Violation)>,
+}
+
+fn resolve(report: &Report, scratch: &mut Scratch) -> Resolution {
+    let unknowns = &mut scratch.unknowns;
+    unknowns.fill(report);
+    // The exact identities on their own; those that can hold narrow the blanks together.
+    let mut findings: Vec<(usize, Violation)> = Vec::new();
     let mut sound: Vec<&Equation> = Vec::new();
-    for eq in applicable(report).filter(|e| is_exact(e)) {
-        if !unknowns.has_all(eq) {
-            findings.push(None);
+    let mut system: Vec<&Linear> = Vec::new();
+    for (i, (eq, linear)) in applicable(report).enumerate() {
+        if !is_exact(eq) || !unknowns.has_all(eq) {
             continue;
         }
         let local = unknowns.local(eq);
         if !matches!(local, Local::Definite { .. }) {
             sound.push(eq);
+            system.push(linear);
         }
-        findings.push(finding(report, eq, local));
+        findings.extend(finding(report, eq, local).map(|v| (i, v)));
     }
-    let mut cells: BTreeMap<Key, Resolved> = report
-        .values
-        .iter()
-        .map(|v| (v.key, Resolved { value: v.value, origin: Origin::Published }))
-        .collect();
+    let disagreement = unknowns.propagate(&system).err().map(|c| contradiction(report, &sound, &c));
+    // The cells: published, inferred where the bounds pin a blank (never where the identities
+    // disagree: nothing is inferred from such a report), derived subtotals.
+    for &s in &scratch.used {
+        scratch.resolved[s] = None;
+    }
+    scratch.used.clear();
     let mut inferred = Vec::new();
-    match unknowns.propagate(&sound) {
-        Ok(forced) => {
-            for (key, value, rule) in forced {
-                cells.insert(key, Resolved { value: Some(value), origin: Origin::Inferred });
-                let cell = location(report, key).unwrap_or_default();
+    for v in &report.values {
+        let forced = if disagreement.is_none() { scratch.unknowns.forced(v.key) } else { None };
+        let cell = match forced {
+            Some((value, rule)) => {
                 inferred.push(Inferred {
                     division_code: report.division_code,
                     year: report.year,
-                    key,
+                    key: v.key,
                     value,
                     rule,
-                    cell,
+                    cell: report.place(v.cell),
                 });
+                Resolved { value: Some(value), origin: Origin::Inferred }
             }
-        }
-        // Each identity can hold on its own, but not all together: the report is wrong, and
-        // nothing is inferred from it.
-        Err(c) => findings.push(Some(contradiction(report, &sound, &c))),
+            None => Resolved { value: v.value, origin: Origin::Published },
+        };
+        scratch.set(v.key, cell);
     }
-    derive(report, &mut cells);
-    (cells, inferred, findings)
+    derive(report, scratch);
+    // The other rules of this year, on the values as they stand.
+    for (i, (eq, _)) in applicable(report).enumerate() {
+        if !is_exact(eq) && !eq.is_cross_year() {
+            findings.extend(check(eq, report, None, |_, key| scratch.value(key)).map(|v| (i, v)));
+        }
+    }
+    findings.sort_by_key(|(i, _)| *i);
+    findings.extend(disagreement.map(|d| (usize::MAX, d)));
+    // In slot order, which is the keys' order: the map is built without sorting.
+    let cells = (0..bounds::SLOTS).filter_map(|s| Some((bounds::key_of(s), scratch.resolved[s]?))).collect();
+    Resolution { cells, inferred, findings }
 }
 
 /// An exact identity's finding on its own, as a violation (`None` where it holds).
@@ -349,9 +430,9 @@ fn finding(report: &Report, eq: &Equation, local: Local) -> Option<Violation> {
         Local::Holds => return None,
         Local::Definite { stated, parts } => {
             // The ends nearest each other: how far apart the two sides are at the least.
-            let (actual, expected) = match (stated.hi, parts.lo) {
+            let (actual, expected) = match (stated.hi(), parts.lo()) {
                 (Some(h), Some(l)) if h < l => (h, l),
-                _ => (stated.lo.unwrap_or(0), parts.hi.unwrap_or(0)),
+                _ => (stated.lo().unwrap_or(0), parts.hi().unwrap_or(0)),
             };
             let short = actual < expected;
             let message =
@@ -388,7 +469,7 @@ fn finding(report: &Report, eq: &Equation, local: Local) -> Option<Violation> {
 
 /// `v`, an end of `i`: "4", or "at least 4" / "at most 4" where `i` is a range.
 fn bound(i: Interval, v: i64, low: bool) -> String {
-    match (i.lo, i.hi) {
+    match (i.lo(), i.hi()) {
         (Some(l), Some(h)) if l == h => format!("{v}"),
         _ if low => format!("at least {v}"),
         _ => format!("at most {v}"),
@@ -399,7 +480,7 @@ fn bound(i: Interval, v: i64, low: bool) -> String {
 fn contradiction(report: &Report, sound: &[&Equation], c: &Contradiction) -> Violation {
     let rule = c.rule.unwrap_or(Rule::A2);
     let eq = sound.iter().find(|e| e.rule == rule && e.terms().any(|t| t.key == c.key));
-    let show = |i: Interval| match (i.lo, i.hi) {
+    let show = |i: Interval| match (i.lo(), i.hi()) {
         (Some(l), Some(h)) if l == h => format!("{l}"),
         (Some(l), Some(h)) => format!("{l} to {h}"),
         (Some(l), None) => format!("at least {l}"),
@@ -407,9 +488,9 @@ fn contradiction(report: &Report, sound: &[&Equation], c: &Contradiction) -> Vio
         (None, None) => "anything".to_string(),
     };
     // The two bounds that cross: what this identity requires, what the others allow.
-    let (expected, actual) = match (c.must.lo, c.can.hi) {
+    let (expected, actual) = match (c.must.lo(), c.can.hi()) {
         (Some(l), Some(h)) if l > h => (l, h),
-        _ => (c.must.hi.unwrap_or(0), c.can.lo.unwrap_or(0)),
+        _ => (c.must.hi().unwrap_or(0), c.can.lo().unwrap_or(0)),
     };
     Violation {
         division_code: report.division_code,
@@ -435,34 +516,29 @@ fn contradiction(report: &Report, sound: &[&Equation], c: &Contradiction) -> Vio
 
 /// Fill the derived group subtotals: the sum of the members, blank if any member is blank,
 /// absent if no member is present.
-fn derive(report: &Report, cells: &mut BTreeMap<Key, Resolved>) {
-    let template = report.template_of(Table::Applications);
-    for &group in Item::ALL {
-        let members = group.members(template);
-        if members.is_empty() {
+fn derive(report: &Report, scratch: &mut Scratch) {
+    for sub in bounds::subtotals(report.template_of(Table::Applications)) {
+        let parts = sub.parts.iter().map(|&p| scratch.resolved[p]);
+        if parts.clone().all(|p| p.is_none()) {
             continue;
         }
-        for m in crate::schema::measures(Table::Applications, template) {
-            let parts: Vec<Option<&Resolved>> = members.iter().map(|&i| cells.get(&Key::new(i, m))).collect();
-            if parts.iter().all(Option::is_none) {
-                continue;
-            }
-            let value = parts.iter().map(|p| p.and_then(|r| r.value)).sum::<Option<i64>>();
-            cells.insert(Key::new(group, m), Resolved { value, origin: Origin::Derived });
-        }
+        let value = parts.map(|p| p.and_then(|r| r.value)).sum::<Option<i64>>();
+        scratch.set(bounds::key_of(sub.group), Resolved { value, origin: Origin::Derived });
     }
 }
 
-fn check(eq: &Equation, this: &CheckedReport, prev: Option<&CheckedReport>) -> Option<Violation> {
-    let report = &this.report;
+/// A rule on the values as they stand (published and inferred): `value(lag, key)` gives this
+/// year's (lag 0) and last year's; a term without a value leaves the rule unchecked.
+fn check(
+    eq: &Equation,
+    report: &Report,
+    prev: Option<&Report>,
+    value: impl Fn(u8, Key) -> Option<i64>,
+) -> Option<Violation> {
     let mut sides = [0i64, 0i64];
     for (side, terms) in [&eq.lhs, &eq.rhs].into_iter().enumerate() {
         for term in terms {
-            let c = match term.lag {
-                0 => &this.cells,
-                _ => &prev?.cells,
-            };
-            sides[side] += i64::from(term.sign) * c.get(&term.key)?.value?;
+            sides[side] += i64::from(term.sign) * value(term.lag, term.key)?;
         }
     }
     let [actual, expected] = sides;
@@ -478,7 +554,7 @@ fn check(eq: &Equation, this: &CheckedReport, prev: Option<&CheckedReport>) -> O
         .terms()
         .filter_map(|term| match term.lag {
             0 => location(report, term.key),
-            _ => prev.and_then(|p| location(&p.report, term.key)),
+            _ => prev.and_then(|p| location(p, term.key)),
         })
         .collect();
     Some(Violation {
