@@ -1,8 +1,19 @@
-//! Benchmarks, one group per stage: `load` (against calamine's bare open-and-read of the same
-//! files), `validate`, `rollup` and `compare` on a generated national dataset.
+//! Benchmarks on a generated national dataset (`generate_dataset --national`), one group per
+//! stage, against the floor: calamine's own open-and-read of every sheet of the same files.
 //!
-//! Run with `cargo bench --bench pipeline` (add `-- load` for one group). The workbooks are
-//! written once into `target/bench-data/` by the sample generator.
+//! | group | what |
+//! |---|---|
+//! | `floor` | calamine opens each workbook and reads every sheet, one thread: nothing else |
+//! | `load` | xxgk reads the same files into reports, one thread and all threads |
+//! | `validate`, `frame`, `rollup`, `compare` | each stage on what the one before made |
+//! | `pipeline` | load → validate → tidy frame → prefecture rollup → year over year → CSV |
+//! | `stages`, `rollup_compare` | the stages on in-memory national reports (no files) and on the bundled sample |
+//!
+//! By default the dataset is the first 300 county-level units over 2021–2022 (about 600
+//! reports), so that `cargo bench --bench pipeline` takes minutes; `XXGK_BENCH_FULL=1` uses
+//! every unit over 2021–2025 (about 14,000 reports in 12,800 files). The workbooks are written
+//! once under `target/bench-national-*`. One thread for the whole pipeline means
+//! `RAYON_NUM_THREADS=1 POLARS_MAX_THREADS=1` (see BENCHMARKS.md).
 
 #[path = "../examples/generate_dataset/sample.rs"]
 mod sample;
@@ -17,33 +28,35 @@ use xxgk::report::{Report, Value};
 use xxgk::rollup::Level;
 use xxgk::schema::Template;
 
-const STYLES: [sample::Style; 4] =
-    [sample::Style::Template, sample::Style::ThreeSheets, sample::Style::Messy, sample::Style::TextAndBlanks];
-
-/// 240 workbooks: 120 county-level units of 新疆 × 2022–2023, in the four layouts.
-fn workbooks() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    let reg = xxgk::divisions::registry();
-    let units: Vec<u32> = reg.expected_units(650000).into_iter().take(120).collect();
+/// The national dataset's folder, written on first use: (folder, files).
+fn national_dataset() -> (PathBuf, Vec<PathBuf>) {
+    let full = std::env::var_os("XXGK_BENCH_FULL").is_some_and(|v| v != "0");
+    let (units, years) = if full { (None, 2021..=2025) } else { (Some(300), 2021..=2022) };
+    let name = match units {
+        Some(n) => format!("target/bench-national-{n}-{}-{}", years.start(), years.end()),
+        None => format!("target/bench-national-all-{}-{}", years.start(), years.end()),
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+    if !dir.join("manifest.csv").is_file() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let n = sample::write_national(&dir, years, units).expect("write the national dataset");
+        eprintln!("wrote {} reports in {} files under {}", n.reports, n.files, dir.display());
+    }
     let mut files = Vec::new();
-    for year in [2022, 2023] {
-        let year_dir = dir.join(year.to_string());
-        std::fs::create_dir_all(&year_dir).expect("bench data folder");
-        for (i, &code) in units.iter().enumerate() {
-            let name = reg.get(code).map(|d| d.name.clone()).unwrap_or_default();
-            let path = year_dir.join(format!("{name}-{code}-{year}.xlsx"));
-            if !path.exists() {
-                let mut carry = sample::Carry::default();
-                let mut rng = sample::Rng::new(u64::from(code) + year as u64);
-                let values = sample::consistent(year, &mut rng, &mut carry);
-                let values = sample::blank_some_zeros(&values, &mut rng);
-                sample::write_report(&path, Some(&name), year, &values, STYLES[i % 4], code as u64, true)
-                    .expect("write workbook");
-            }
-            files.push(path);
+    walk(&dir, &mut files);
+    files.sort();
+    (dir, files)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("dataset folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, out);
+        } else if path.extension().is_some_and(|e| e == "xlsx") {
+            out.push(path);
         }
     }
-    files
 }
 
 /// The floor: calamine opens each workbook and reads every sheet.
@@ -57,6 +70,80 @@ fn calamine_open_and_read(files: &[PathBuf]) -> usize {
         }
     }
     cells
+}
+
+fn reader(dir: &Path, threads: usize) -> ReadOptions {
+    let mut opts = ReadOptions::new();
+    opts.threads(threads).manifest(dir.join("manifest.csv")).expect("manifest");
+    opts
+}
+
+fn collect(lf: xxgk::Result<xxgk::polars::prelude::LazyFrame>) -> DataFrame {
+    lf.and_then(|lf| Ok(lf.collect()?)).expect("collect")
+}
+
+/// The whole pipeline: what `prefecture_summary --format csv` and `year_over_year` do.
+fn pipeline(opts: &ReadOptions, files: &[PathBuf]) -> usize {
+    let batch = opts.from_paths(files);
+    let tidy = xxgk::frame::tidy(&xxgk::validate::reports(batch.reports)).expect("tidy");
+    let mut sums = collect(xxgk::rollup::by(tidy.lazy(), Level::Prefecture));
+    let changes = collect(xxgk::compare::years(sums.clone().lazy()));
+    let mut csv = Vec::new();
+    xxgk::output::csv(&mut csv, &mut sums).expect("csv");
+    csv.len() + changes.height()
+}
+
+fn national_files(c: &mut Criterion) {
+    let (dir, files) = national_dataset();
+    let mut g = c.benchmark_group("floor");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(files.len() as u64));
+    g.bench_function("calamine_1_thread", |b| b.iter(|| calamine_open_and_read(&files)));
+    g.finish();
+
+    let mut g = c.benchmark_group("load");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(files.len() as u64));
+    let (one, all) = (reader(&dir, 1), reader(&dir, 0));
+    g.bench_function("xxgk_1_thread", |b| b.iter(|| one.from_paths(&files)));
+    g.bench_function("xxgk_all_threads", |b| b.iter(|| all.from_paths(&files)));
+    g.finish();
+
+    let reports = all.from_paths(&files).reports;
+    let mut g = c.benchmark_group("validate");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(reports.len() as u64));
+    g.bench_function("reports", |b| b.iter(|| xxgk::validate::reports(reports.clone())));
+    g.finish();
+
+    let checked = xxgk::validate::reports(reports);
+    let mut g = c.benchmark_group("frame");
+    g.sample_size(10);
+    g.bench_function("tidy", |b| b.iter(|| xxgk::frame::tidy(&checked).expect("tidy")));
+    g.finish();
+
+    let tidy = xxgk::frame::tidy(&checked).expect("tidy");
+    let mut g = c.benchmark_group("rollup");
+    g.sample_size(10);
+    g.bench_function("prefecture", |b| {
+        b.iter(|| collect(xxgk::rollup::by(tidy.clone().lazy(), Level::Prefecture)))
+    });
+    g.bench_function("unit", |b| b.iter(|| collect(xxgk::rollup::by(tidy.clone().lazy(), Level::Unit))));
+    g.finish();
+
+    let sums = collect(xxgk::rollup::by(tidy.clone().lazy(), Level::Prefecture));
+    let units = collect(xxgk::rollup::by(tidy.clone().lazy(), Level::Unit));
+    let mut g = c.benchmark_group("compare");
+    g.sample_size(10);
+    g.bench_function("prefecture", |b| b.iter(|| collect(xxgk::compare::years(sums.clone().lazy()))));
+    g.bench_function("unit", |b| b.iter(|| collect(xxgk::compare::years(units.clone().lazy()))));
+    g.finish();
+
+    let mut g = c.benchmark_group("pipeline");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(files.len() as u64));
+    g.bench_function("prefecture_summary", |b| b.iter(|| pipeline(&all, &files)));
+    g.finish();
 }
 
 /// A national dataset in memory: every county-level unit, two years, consistent values.
@@ -96,20 +183,6 @@ fn national_with(write: impl Fn(i64) -> Option<i64>) -> Vec<Report> {
     out
 }
 
-fn load(c: &mut Criterion) {
-    let files = workbooks();
-    let mut g = c.benchmark_group("load");
-    g.sample_size(10);
-    g.throughput(Throughput::Elements(files.len() as u64));
-    g.bench_function("calamine_open_and_read_1_thread", |b| b.iter(|| calamine_open_and_read(&files)));
-    let mut one = ReadOptions::new();
-    one.threads(1);
-    g.bench_function("xxgk_read_1_thread", |b| b.iter(|| one.from_paths(&files)));
-    let all = ReadOptions::new();
-    g.bench_function("xxgk_read_all_threads", |b| b.iter(|| all.from_paths(&files)));
-    g.finish();
-}
-
 fn stages(c: &mut Criterion) {
     let reports = national();
     let mut g = c.benchmark_group("stages");
@@ -141,13 +214,12 @@ fn rollup_and_compare(tidy: &DataFrame, level: Level) -> usize {
     xxgk::compare::years(sums).and_then(|lf| Ok(lf.collect()?)).expect("compare").height()
 }
 
-/// Rollup and comparison: the sample and the national set (the figures issue 8 compares).
+/// Rollup and comparison: the sample and the national set in memory.
 fn rollup_compare(c: &mut Criterion) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
-    let mut opts = ReadOptions::new();
-    opts.manifest(dir.join("manifest.csv")).expect("manifest");
-    let sample = xxgk::frame::tidy(&xxgk::validate::reports(opts.from_dir(&dir).expect("sample").reports))
-        .expect("tidy");
+    let sample =
+        xxgk::frame::tidy(&xxgk::validate::reports(reader(&dir, 0).from_dir(&dir).expect("sample").reports))
+            .expect("tidy");
     let national = xxgk::frame::tidy(&xxgk::validate::reports(national())).expect("tidy");
     let mut g = c.benchmark_group("rollup_compare");
     g.sample_size(10);
@@ -158,5 +230,5 @@ fn rollup_compare(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, load, stages, rollup_compare);
+criterion_group!(benches, national_files, stages, rollup_compare);
 criterion_main!(benches);

@@ -96,13 +96,22 @@ pub(crate) fn categorical<'a>(name: &str, values: impl Iterator<Item = Option<&'
             })
         })
         .collect();
+    categorical_from(name, &distinct, positions.into_iter())
+}
+
+/// A categorical column from its distinct strings and each row's position among them (`None`
+/// null): for columns whose rows the caller already knows by number (a report's file, a cell).
+pub(crate) fn categorical_from(
+    name: &str,
+    distinct: &[&str],
+    positions: impl Iterator<Item = Option<u32>>,
+) -> Result<Column> {
     let dtype = categorical_dtype();
     let err = |e| polars_error(name, e);
     let cats = Series::new(name.into(), distinct).cast(&dtype).map_err(err)?;
     let ids = cats.to_physical_repr();
-    let ids = ids.u32().map_err(err)?;
-    let physical: Vec<Option<u32>> =
-        positions.into_iter().map(|p| p.and_then(|p| ids.get(p as usize))).collect();
+    let ids: Vec<Option<u32>> = ids.u32().map_err(err)?.iter().collect();
+    let physical: Vec<Option<u32>> = positions.map(|p| p.and_then(|p| ids[p as usize])).collect();
     Series::from_cats_and_dtype(&Series::new(name.into(), physical), &dtype, true)
         .map(Column::from)
         .map_err(err)

@@ -28,6 +28,7 @@
 //! (`output::parquet_dataset(&tidy, dir, &frame::PARTITIONS)`), it is read back by
 //! [`read_dataset`] with the same dtypes.
 
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -142,12 +143,29 @@ pub fn tidy(checked: &Checked) -> Result<DataFrame> {
         .iter()
         .map(|c| (reg.prefecture_of(c.report().division_code), reg.province_of(c.report().division_code)))
         .collect();
-    let paths: Vec<String> = reports.iter().map(|c| c.report().source.display().to_string()).collect();
     let report = |row: &Row| reports[row.report].report();
-    let a1: Vec<Option<String>> = rows
+    // The repeated text of the frame, numbered: names and files by report, sheets by report and
+    // index, cells by position — each distinct string made once, not once per row.
+    let mut strings = Interner::default();
+    let paths: Vec<String> = reports.iter().map(|c| c.report().source.display().to_string()).collect();
+    let name_of: Vec<u32> = reports.iter().map(|c| strings.names.id(&c.report().division_name)).collect();
+    let file_of: Vec<u32> = paths.iter().map(|p| strings.files.id(p)).collect();
+    let sheet_of: Vec<Vec<u32>> =
+        reports.iter().map(|c| c.report().sheets.iter().map(|s| strings.sheets.id(s)).collect()).collect();
+    let sheet = |row: &Row| row.at.and_then(|at| sheet_of[row.report].get(at.sheet as usize).copied());
+    let mut cell_ids: HashMap<(u32, u32), u32> = HashMap::default();
+    let mut cell_names: Vec<String> = Vec::new();
+    let cell: Vec<Option<u32>> = rows
         .iter()
-        .map(|row| row.at.filter(|_| row.origin != Origin::Derived).map(|at| Location::a1(at.row, at.col)))
+        .map(|row| {
+            let at = row.at.filter(|_| row.origin != Origin::Derived)?;
+            Some(*cell_ids.entry((at.row, at.col)).or_insert_with(|| {
+                cell_names.push(Location::a1(at.row, at.col));
+                (cell_names.len() - 1) as u32
+            }))
+        })
         .collect();
+    let cell_names: Vec<&str> = cell_names.iter().map(String::as_str).collect();
     let [table, item, measure, unit] = cols::key_columns(rows.iter().map(|row| row.key))?;
     let columns = vec![
         Series::new(
@@ -155,9 +173,10 @@ pub fn tidy(checked: &Checked) -> Result<DataFrame> {
             rows.iter().map(|row| report(row).division_code).collect::<Vec<_>>(),
         )
         .into(),
-        cols::categorical(
+        cols::categorical_from(
             cols::DIVISION_NAME,
-            rows.iter().map(|row| Some(report(row).division_name.as_str())),
+            &strings.names.list(),
+            rows.iter().map(|row| Some(name_of[row.report])),
         )?,
         Series::new(
             cols::PREFECTURE_CODE.into(),
@@ -185,16 +204,43 @@ pub fn tidy(checked: &Checked) -> Result<DataFrame> {
             &cols::codes(Origin::ALL, Origin::code),
             rows.iter().map(|row| row.origin as u8),
         )?,
-        cols::categorical(cols::FILE, rows.iter().map(|row| Some(paths[row.report].as_str())))?,
-        cols::categorical(
-            cols::SHEET,
-            rows.iter().map(|row| {
-                row.at.and_then(|at| report(row).sheets.get(at.sheet as usize)).map(String::as_str)
-            }),
+        cols::categorical_from(
+            cols::FILE,
+            &strings.files.list(),
+            rows.iter().map(|row| Some(file_of[row.report])),
         )?,
-        cols::categorical(cols::CELL, a1.iter().map(Option::as_deref))?,
+        cols::categorical_from(cols::SHEET, &strings.sheets.list(), rows.iter().map(sheet))?,
+        cols::categorical_from(cols::CELL, &cell_names, cell.into_iter())?,
     ];
     cols::frame(rows.len(), columns)
+}
+
+/// Distinct strings numbered in the order first met.
+#[derive(Default)]
+struct Numbering<'a> {
+    ids: HashMap<&'a str, u32>,
+    list: Vec<&'a str>,
+}
+
+impl<'a> Numbering<'a> {
+    fn id(&mut self, s: &'a str) -> u32 {
+        *self.ids.entry(s).or_insert_with(|| {
+            self.list.push(s);
+            (self.list.len() - 1) as u32
+        })
+    }
+
+    fn list(&self) -> Vec<&'a str> {
+        self.list.clone()
+    }
+}
+
+/// The tidy frame's numbered strings.
+#[derive(Default)]
+struct Interner<'a> {
+    names: Numbering<'a>,
+    files: Numbering<'a>,
+    sheets: Numbering<'a>,
 }
 
 /// The wide view: one row per report, one column per `table.item.measure` cell of either

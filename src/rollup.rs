@@ -45,7 +45,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use polars::prelude::*;
@@ -344,10 +344,10 @@ fn unit_groups(tidy: &LazyFrame) -> Result<LazyFrame> {
 fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
     let tidy = crate::frame::checked(tidy)?;
     let source = [cols::DIVISION_CODE, cols::YEAR, cols::TABLE, cols::FILE, cols::SHEET];
-    let physical = |name: &str| -> Result<Vec<Option<u32>>> {
+    let physical = |name: &str| -> Result<UInt32Chunked> {
         let c = tidy.column(name).map_err(err)?.to_physical_repr();
         let c = c.cast(&DataType::UInt32).map_err(err)?;
-        Ok(c.u32().map_err(err)?.iter().collect())
+        c.u32().cloned().map_err(err)
     };
     let [code, year, table, file, sheet] = [
         physical(cols::DIVISION_CODE)?,
@@ -361,12 +361,13 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
     let mut sources: Vec<[Option<u32>; 5]> = Vec::new();
     let mut seen: HashSet<[Option<u32>; 5]> = HashSet::new();
     let mut previous = None;
-    for i in 0..tidy.height() {
-        let s = [code[i], year[i], table[i], file[i], sheet[i]];
-        if previous != Some(s) && seen.insert(s) {
-            sources.push(s);
+    let rows = code.iter().zip(year.iter()).zip(table.iter()).zip(file.iter()).zip(sheet.iter());
+    for ((((c, y), t), f), s) in rows {
+        let source = [c, y, t, f, s];
+        if previous != Some(source) && seen.insert(source) {
+            sources.push(source);
         }
-        previous = Some(s);
+        previous = Some(source);
     }
     let tables: HashSet<[Option<u32>; 3]> = sources.iter().map(|s| [s[0], s[1], s[2]]).collect();
     if tables.len() == sources.len() {
@@ -439,23 +440,90 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
     let m = match groups {
         Groups::Level(Level::Unit) => {
             let names = unit_groups(&tidy.clone().lazy())?;
-            let as_group = [col(cols::DIVISION_CODE).alias(GROUP)];
+            let group = tidy.column(cols::DIVISION_CODE).map_err(err)?.clone().with_name(GROUP.into());
+            let rows = keyed(tidy.clone(), (0..tidy.height() as IdxSize).collect(), group)?;
+            let as_group = col(cols::DIVISION_CODE).alias(GROUP);
             return Ok(Placed {
-                rows: tidy.lazy().with_columns(as_group.clone()),
-                units: units.lazy().with_columns([as_group[0].clone(), lit(true).alias(MEMBER)]),
+                rows: rows.lazy(),
+                units: units.lazy().with_columns([as_group, lit(true).alias(MEMBER)]),
                 groups: names,
             });
         }
         Groups::Level(level) => registry_membership(*level)?,
         Groups::Custom(grouping) => custom_membership(grouping)?,
     };
+    // Each row once per group it is a member of (a unit may be in several groups of a
+    // grouping of your own): looked up by code, not joined.
+    let mut member_of: HashMap<u32, Vec<u32>> = HashMap::new();
+    {
+        let code = m.members.column(cols::DIVISION_CODE).and_then(|c| c.u32().cloned()).map_err(err)?;
+        let group = m.members.column(GROUP).and_then(|c| c.u32().cloned()).map_err(err)?;
+        let member = m.members.column(MEMBER).and_then(|c| c.bool().cloned()).map_err(err)?;
+        for ((c, g), is) in code.iter().zip(group.iter()).zip(member.iter()) {
+            if let (Some(c), Some(g), Some(true)) = (c, g, is) {
+                member_of.entry(c).or_default().push(g);
+            }
+        }
+    }
+    let codes = tidy.column(cols::DIVISION_CODE).and_then(|c| c.u32().cloned()).map_err(err)?;
+    let (mut take, mut group): (Vec<IdxSize>, Vec<u32>) = (Vec::new(), Vec::new());
+    // Rows come report by report: the previous row's code answers most look-ups.
+    let mut last: Option<(u32, &[u32])> = None;
+    for (i, code) in codes.iter().enumerate() {
+        let Some(code) = code else { continue };
+        let groups = match last {
+            Some((c, g)) if c == code => g,
+            _ => {
+                let g = member_of.get(&code).map_or(&[][..], Vec::as_slice);
+                last = Some((code, g));
+                g
+            }
+        };
+        for &g in groups {
+            take.push(i as IdxSize);
+            group.push(g);
+        }
+    }
+    let rows = keyed(tidy, take, Column::new(GROUP.into(), group))?;
     let on = [col(cols::DIVISION_CODE)];
-    let inner = || JoinArgs::new(JoinType::Inner);
     Ok(Placed {
-        rows: tidy.lazy().join(m.members.clone().lazy(), on.clone(), on.clone(), inner()).filter(col(MEMBER)),
-        units: units.lazy().join(m.members.lazy(), on.clone(), on, inner()),
+        rows: rows.lazy(),
+        units: units.lazy().join(m.members.lazy(), on.clone(), on, JoinArgs::new(JoinType::Inner)),
         groups: m.groups.lazy(),
     })
+}
+
+/// The rows `take` of the tidy frame with their `group` and the [`cell_key`](cols::cell_key)
+/// of group, year and cell, computed in one pass.
+fn keyed(tidy: DataFrame, take: Vec<IdxSize>, group: Column) -> Result<DataFrame> {
+    let all = take.len() == tidy.height() && take.iter().enumerate().all(|(i, &t)| t as usize == i);
+    let rows = tidy
+        .select([cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT, cols::VALUE, cols::ORIGIN])
+        .map_err(err)?;
+    let mut rows = if all { rows } else { rows.take(&IdxCa::from_vec("take".into(), take)).map_err(err)? };
+    let year = rows.column(cols::YEAR).and_then(|c| c.i32().cloned()).map_err(err)?;
+    let code = |name: &str| -> Result<UInt8Chunked> {
+        let c = rows.column(name).map_err(err)?.to_physical_repr();
+        c.u8().cloned().map_err(err)
+    };
+    let (table, item, measure) = (code(cols::TABLE)?, code(cols::ITEM)?, code(cols::MEASURE)?);
+    let groups = group.u32().map_err(err)?;
+    let key: Vec<u64> = groups
+        .iter()
+        .zip(year.iter())
+        .zip(table.iter().zip(item.iter()).zip(measure.iter()))
+        .map(|((g, y), ((t, i), m))| {
+            let part = |v: Option<u8>| u64::from(v.unwrap_or(0));
+            (u64::from(g.unwrap_or(0)) << 32)
+                | (u64::from(y.unwrap_or(0) as u16) << 16)
+                | (part(t) << 11)
+                | (part(i) << 5)
+                | part(m)
+        })
+        .collect();
+    rows.with_column(group).map_err(err)?;
+    rows.with_column(Column::new(cols::KEY.into(), key)).map_err(err)?;
+    Ok(rows)
 }
 
 /// Sum a tidy frame by a level of the registry or by a grouping of your own (see the module
@@ -491,7 +559,7 @@ pub fn by(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
         .filter(col(MEMBER))
         .group_by([col(GROUP), col(cols::YEAR)])
         .agg([len().cast(DataType::UInt32).alias(cols::UNITS_REPORTED)]);
-    let keyed = placed.rows.with_column(cols::cell_key(col(GROUP)).alias(cols::KEY));
+    let keyed = placed.rows;
     let origin = col(cols::ORIGIN).to_physical();
     let inferred = origin.clone().eq(lit(Origin::Inferred as u8)).cast(DataType::UInt32);
     let cell = [GROUP, cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT];

@@ -15,7 +15,7 @@ use comfy_table::{CellAlignment, Table, presets};
 use indicatif::ProgressBar;
 use xxgk::polars::prelude::*;
 use xxgk::read::ReadOptions;
-use xxgk::report::Report;
+use xxgk::report::{DiagnosticKind, Report};
 use xxgk::rollup::Level;
 use xxgk::schema::{Item, Key, Measure, Severity, Template};
 use xxgk::validate::Checked;
@@ -123,6 +123,7 @@ pub struct Loaded {
 pub fn load(input: &Input) -> Result<Option<Loaded>, Box<dyn Error>> {
     let mut loaded = Loaded { reports: Vec::new(), stored: Vec::new(), files: 0, counts: [0; 3] };
     let mut infos: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut blank_cells = 0;
     for path in &input.paths {
         if xxgk::frame::is_dataset(path) {
             match xxgk::frame::read_dataset(path) {
@@ -164,17 +165,22 @@ pub fn load(input: &Input) -> Result<Option<Loaded>, Box<dyn Error>> {
                 Severity::Warning => 1,
                 Severity::Info => 2,
             }] += 1;
-            if d.severity == Severity::Info {
+            if d.kind == DiagnosticKind::Blank {
+                continue;
+            } else if d.severity == Severity::Info {
                 *infos.entry(d.kind.code()).or_default() += 1;
             } else {
                 eprintln!("{d}");
             }
         }
+        blank_cells += batch.reports.iter().flat_map(|r| &r.values).filter(|v| v.value.is_none()).count();
         loaded.reports.extend(batch.reports);
     }
+    if blank_cells > 0 {
+        eprintln!("info: {blank_cells} blank cells kept blank (not 0)");
+    }
     for (kind, n) in infos {
-        let what = if kind == "blank" { "blank cells kept blank (not 0)" } else { kind };
-        eprintln!("info: {n} {what}");
+        eprintln!("info: {n} {kind}");
     }
     if loaded.reports.is_empty() && loaded.stored.is_empty() {
         let paths: Vec<String> = input.paths.iter().map(|p| p.display().to_string()).collect();

@@ -9,11 +9,19 @@
 //!
 //! `data/real/新源县-2022.xlsx` is the real 新源县 2022 report, transcribed from its PDF.
 //!
-//! Run it like this (from the repository root; it rewrites both folders):
+//! With `--national`, it writes instead a synthetic national dataset for benchmarks: every
+//! county-level unit of the registry (about 2,850) for each year of `--years`, in every layout
+//! of the sample, with `expected.csv` and `manifest.csv` — seeded, the same on every run. Keep
+//! it out of git (under `target/`).
+//!
+//! Run it like this (from the repository root):
 //!
 //! ```text
-//! cargo run --example generate_dataset -- [ROOT]     # ROOT defaults to data/
+//! cargo run --example generate_dataset -- [ROOT]     # ROOT defaults to data/; rewrites sample/ and real/
 //! wrote 55 synthetic reports under data/sample and the real report data/real/新源县-2022.xlsx
+//!
+//! cargo run --release --example generate_dataset -- --national --years 2021-2025 --out target/national
+//! wrote 14235 reports in 11061 files under target/national
 //! ```
 
 mod sample;
@@ -21,8 +29,50 @@ mod sample;
 use std::error::Error;
 use std::path::PathBuf;
 
+use clap::Parser;
+
+/// Write the bundled sample data, or a national dataset for benchmarks.
+#[derive(Parser, Debug)]
+#[command(name = "generate_dataset")]
+struct Cli {
+    /// Where the sample goes (its sample/ and real/ folders are rewritten)
+    #[arg(value_name = "ROOT", default_value = "data")]
+    root: PathBuf,
+    /// Write the national dataset instead
+    #[arg(long)]
+    national: bool,
+    /// The years of the national dataset, FIRST-LAST
+    #[arg(long, value_name = "FIRST-LAST", default_value = "2021-2025", value_parser = years)]
+    years: (i32, i32),
+    /// Only the first N county-level units (national dataset)
+    #[arg(long, value_name = "N")]
+    units: Option<usize>,
+    /// Where the national dataset goes (a folder; it is replaced)
+    #[arg(long, value_name = "DIR", default_value = "target/national")]
+    out: PathBuf,
+}
+
+fn years(text: &str) -> Result<(i32, i32), String> {
+    let (a, b) = text.split_once('-').unwrap_or((text, text));
+    let year = |t: &str| t.trim().parse::<i32>().map_err(|_| format!("not a year range: {text:?}"));
+    let (a, b) = (year(a)?, year(b)?);
+    if a > b || !(1990..=2100).contains(&a) || !(1990..=2100).contains(&b) {
+        return Err(format!("not a year range: {text:?}"));
+    }
+    Ok((a, b))
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
-    let root = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "data".into()));
+    let cli = Cli::parse();
+    if cli.national {
+        if cli.out.exists() {
+            std::fs::remove_dir_all(&cli.out)?;
+        }
+        let n = sample::write_national(&cli.out, cli.years.0..=cli.years.1, cli.units)?;
+        println!("wrote {} reports in {} files under {}", n.reports, n.files, cli.out.display());
+        return Ok(());
+    }
+    let root = cli.root;
     let sample_dir = root.join("sample");
     if sample_dir.exists() {
         std::fs::remove_dir_all(&sample_dir)?;

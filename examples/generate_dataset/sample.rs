@@ -716,3 +716,129 @@ pub fn write_real(root: &Path) -> Res<PathBuf> {
     write_report(&path, Some("新源县"), 2022, &xinyuan_2022(), Style::Template, 0, false)?;
     Ok(path)
 }
+
+/// What [`write_national`] wrote.
+pub struct National {
+    /// Workbook files.
+    pub files: usize,
+    /// Reports in them.
+    pub reports: usize,
+}
+
+/// Write a national dataset under `root`: every county-level unit of the registry (or the first
+/// `units` of them), one folder per year, in every layout the sample has — a workbook per
+/// report in the four styles, collection workbooks with one sheet per unit (per prefecture and
+/// year), long tidy tables, and files only the manifest places — with zeros left blank in some,
+/// label variants, dashes and text numbers; `expected.csv` lists every value written and
+/// `manifest.csv` the anonymous files. Seeded by the unit code and year: the same every time.
+pub fn write_national(
+    root: &Path,
+    years: std::ops::RangeInclusive<i32>,
+    units: Option<usize>,
+) -> Res<National> {
+    use std::io::Write as _;
+    let reg = xxgk::divisions::registry();
+    let mut codes = reg.expected_units(0);
+    if let Some(n) = units {
+        codes.truncate(n);
+    }
+    let styles = [Style::Template, Style::ThreeSheets, Style::Messy, Style::TextAndBlanks];
+    let mut expected = std::io::BufWriter::new(std::fs::File::create(ensure(root)?.join("expected.csv"))?);
+    writeln!(expected, "division_code,year,key,value")?;
+    let mut manifest = String::from("path,unit,year\n");
+    let mut carries: BTreeMap<u32, Carry> = BTreeMap::new();
+    let mut out = National { files: 0, reports: 0 };
+    for year in years {
+        let dir = root.join(year.to_string());
+        ensure(&dir)?;
+        // Collection and tidy workbooks gather their units by prefecture.
+        let mut collections: BTreeMap<u32, Vec<(u32, String, Values)>> = BTreeMap::new();
+        let mut tidy: BTreeMap<u32, Vec<(u32, Values)>> = BTreeMap::new();
+        for (i, &code) in codes.iter().enumerate() {
+            let name = reg.get(code).map(|d| d.name.clone()).unwrap_or_default();
+            let mut rng = Rng::new(u64::from(code) * 10_000 + year as u64);
+            let clean = consistent(year, &mut rng, carries.entry(code).or_default());
+            let values: Values = if (i + year as usize).is_multiple_of(3) {
+                blank_some_zeros(&clean, &mut rng)
+            } else {
+                clean.iter().map(|(k, v)| (*k, Some(*v))).collect()
+            };
+            for (k, v) in &values {
+                writeln!(expected, "{code},{year},{k},{}", v.map(|x| x.to_string()).unwrap_or_default())?;
+            }
+            let prefecture = reg.prefecture_of(code).unwrap_or(code);
+            match (i * 7 + year as usize) % 10 {
+                6 | 7 => collections.entry(prefecture).or_default().push((code, name, values)),
+                8 => tidy.entry(prefecture).or_default().push((code, values)),
+                slot => {
+                    let anonymous = slot == 9 && i.is_multiple_of(5);
+                    let file = if anonymous {
+                        format!("报表-{code}.xlsx")
+                    } else {
+                        format!("{name}-{code}-{year}.xlsx")
+                    };
+                    let style = styles[(i + year as usize) % styles.len()];
+                    write_report(
+                        &dir.join(&file),
+                        (!anonymous).then_some(name.as_str()),
+                        year,
+                        &values,
+                        style,
+                        u64::from(code),
+                        true,
+                    )?;
+                    if anonymous {
+                        manifest.push_str(&format!("{year}/{file},{code},{year}\n"));
+                    }
+                    out.files += 1;
+                }
+            }
+            out.reports += 1;
+        }
+        // A prefecture-level 市辖区 goes by its province's name (天津市), the other stand-ins
+        // for a prefecture by both (重庆市县, 河南省省直辖县级行政单位): one file each.
+        let office = |prefecture: u32| {
+            let d = reg.get(prefecture);
+            let province = || d.and_then(|d| reg.get(d.parent?)).map(|p| p.name.clone()).unwrap_or_default();
+            match d.map(|d| d.name.as_str()) {
+                Some("市辖区") => province(),
+                Some(name @ ("县" | "省直辖县级行政单位" | "自治区直辖县级行政单位")) => {
+                    format!("{}{name}", province())
+                }
+                _ => d.map(|d| d.name.clone()).unwrap_or_default(),
+            }
+        };
+        for (prefecture, members) in &collections {
+            let mut wb = Workbook::new();
+            for (code, name, values) in members {
+                add_report_sheets(
+                    &mut wb,
+                    Some(name),
+                    None,
+                    year,
+                    values,
+                    Style::Template,
+                    u64::from(*code),
+                    true,
+                )?;
+            }
+            let name = office(*prefecture);
+            wb.save(dir.join(format!("{name}-{year}-汇总.xlsx")))?;
+            out.files += 1;
+        }
+        for (prefecture, members) in &tidy {
+            let rows: Vec<(u32, i32, &Values)> = members.iter().map(|(c, v)| (*c, year, v)).collect();
+            let name = office(*prefecture);
+            write_tidy(&dir.join(format!("{name}-{year}-长表.xlsx")), &rows)?;
+            out.files += 1;
+        }
+    }
+    expected.flush()?;
+    std::fs::write(root.join("manifest.csv"), manifest)?;
+    Ok(out)
+}
+
+fn ensure(dir: &Path) -> Res<&Path> {
+    std::fs::create_dir_all(dir)?;
+    Ok(dir)
+}

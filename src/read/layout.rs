@@ -162,6 +162,8 @@ fn assemble(
             other => diagnostics.push(unit_problem(file_at(), &format!("manifest unit {u:?}"), &other)),
         }
     }
+    // A source naming several units is a problem only if no other source tells which.
+    let mut ambiguous: Vec<(String, Vec<u32>)> = Vec::new();
     for (what, text) in &sources.texts {
         match named_in(what, text, &hints) {
             Resolution::Found(code) => match unit {
@@ -175,14 +177,19 @@ fn assemble(
                 }
                 _ => {}
             },
-            Resolution::Ambiguous(codes) if unit.is_none() && *what != "folder" => {
-                diagnostics.push(unit_problem(
-                    file_at(),
-                    &format!("the {what} {text:?}"),
-                    &Resolution::Ambiguous(codes),
-                ));
+            Resolution::Ambiguous(codes) if *what != "folder" => {
+                ambiguous.push((format!("the {what} {text:?}"), codes));
             }
             _ => {}
+        }
+    }
+    for (what, codes) in ambiguous {
+        match unit {
+            Some((c, _)) if codes.contains(&c) => {}
+            Some((c, by)) => {
+                conflicts.push(format!("{what} names none of its units as the {by} does ({})", name(c)))
+            }
+            None => diagnostics.push(unit_problem(file_at(), &what, &Resolution::Ambiguous(codes))),
         }
     }
     // Year.
@@ -303,6 +310,13 @@ fn assemble(
 /// The unit a source names: anywhere in a title by official name or suffixed short form; a
 /// sheet, file or folder name may also be a bare short form between separators (`新源-2022`).
 fn named_in(what: &str, text: &str, hints: &[&str]) -> Resolution {
+    // A six-digit division code standing on its own (新源县-654025-2022) names the unit outright.
+    let digits: Vec<&str> = text.split(|c: char| !c.is_ascii_digit()).filter(|d| d.len() == 6).collect();
+    if let Some(code) =
+        digits.iter().filter_map(|d| d.parse::<u32>().ok()).find(|&c| registry().get(c).is_some())
+    {
+        return Resolution::Found(code);
+    }
     let found = registry().find_in(text, hints);
     if found != Resolution::NotFound || what == "title" {
         return found;
@@ -350,23 +364,32 @@ fn unit_problem(location: Location, what: &str, r: &Resolution) -> Diagnostic {
 /// The per-report checks every layout shares: blanks, negatives, missing rows and tables.
 fn finish(report: &mut Report) {
     let mut notes = Vec::new();
+    // Blank cells: one note per sheet naming them all (a report may leave a hundred blank).
+    let mut blanks: BTreeMap<Option<u16>, Vec<String>> = BTreeMap::new();
     for v in &report.values {
-        let at = report.location(v.cell);
         match v.value {
-            None => notes.push(Diagnostic {
-                severity: Severity::Info,
-                kind: DiagnosticKind::Blank,
-                location: at,
-                message: format!("{} is blank (kept blank, not 0)", v.key),
-            }),
+            None => blanks
+                .entry(v.cell.map(|c| c.sheet))
+                .or_default()
+                .push(v.cell.map_or_else(|| v.key.to_string(), |c| Location::a1(c.row, c.col))),
             Some(x) if x < 0 && v.key.measure.unit() != Unit::SignedCount => notes.push(Diagnostic {
                 severity: Severity::Error,
                 kind: DiagnosticKind::Negative,
-                location: at,
+                location: report.location(v.cell),
                 message: format!("{} is {x}: a count cannot be negative", v.key),
             }),
             _ => {}
         }
+    }
+    for (sheet, cells) in blanks {
+        let location = match sheet.and_then(|s| report.sheets.get(s as usize)) {
+            Some(name) => Location::file(&report.source).with_sheet(name.clone()),
+            None => Location::file(&report.source),
+        };
+        let n = cells.len();
+        let message =
+            format!("{n} blank cell{} kept blank, not 0: {}", if n == 1 { "" } else { "s" }, cells.join(" "));
+        notes.push(Diagnostic { severity: Severity::Info, kind: DiagnosticKind::Blank, location, message });
     }
     let present: HashSet<Key> = report.values.iter().map(|v| v.key).collect();
     for &table in Table::ALL {

@@ -36,7 +36,35 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn sample_reproduces_the_generators_values() {
     let batch = load_sample();
-    let text = std::fs::read_to_string(root().join("data/sample/expected.csv")).expect("expected.csv");
+    assert_reproduces(&batch, &root().join("data/sample/expected.csv"));
+    assert_eq!(batch.reports.len(), 55);
+    let problems: Vec<String> =
+        batch.all_diagnostics().filter(|d| d.severity >= Severity::Warning).map(|d| d.to_string()).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// A slice of the national benchmark dataset — the first 60 county-level units over 2020–2021,
+/// both templates, every layout, names shared by several units (河东区, 鼓楼区), collection
+/// workbooks of municipalities — reads back value for value, without a warning.
+#[test]
+fn a_slice_of_the_national_dataset_reads_back_exactly() {
+    let dir = scratch("national_slice");
+    let written = sample::write_national(&dir, 2020..=2021, Some(60)).expect("write");
+    let mut opts = ReadOptions::new();
+    opts.manifest(dir.join("manifest.csv")).expect("manifest");
+    let batch = opts.from_dir(&dir).expect("read");
+    assert_eq!(batch.reports.len(), written.reports);
+    assert_eq!(batch.files, written.files);
+    assert_reproduces(&batch, &dir.join("expected.csv"));
+    let problems: Vec<String> =
+        batch.all_diagnostics().filter(|d| d.severity >= Severity::Warning).map(|d| d.to_string()).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// Every value of `expected` (`division_code,year,key,value`) read, and nothing else.
+#[track_caller]
+fn assert_reproduces(batch: &Batch, expected: &Path) {
+    let text = std::fs::read_to_string(expected).expect("expected.csv");
     let mut expected: BTreeMap<(u32, i32, Key), Option<i64>> = BTreeMap::new();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
@@ -61,10 +89,6 @@ fn sample_reproduces_the_generators_values() {
     for (k, v) in &expected {
         assert_eq!(got[k], *v, "{k:?}");
     }
-    assert_eq!(batch.reports.len(), 55);
-    let problems: Vec<String> =
-        batch.all_diagnostics().filter(|d| d.severity >= Severity::Warning).map(|d| d.to_string()).collect();
-    assert!(problems.is_empty(), "{problems:#?}");
 }
 
 #[test]
@@ -92,19 +116,16 @@ fn xinyuan_2022_loads_every_published_number() {
     for (key, value) in sample::xinyuan_2022() {
         assert_eq!(r.get(key).map(|v| v.value), Some(value), "{key}");
     }
-    // The four unknowable cells are blank, each reported with its cell.
-    let blanks: Vec<String> = r
-        .diagnostics
-        .iter()
-        .filter(|d| d.kind == DiagnosticKind::Blank)
-        .map(|d| d.location.to_string())
-        .collect();
-    assert_eq!(blanks.len(), 4, "{blanks:?}");
-    assert!(
-        blanks
-            .iter()
-            .all(|b| b.starts_with(&root().join("data/real/新源县-2022.xlsx!Sheet1!").display().to_string()))
+    // The four unknowable cells are blank, reported together with their cells.
+    let blanks: Vec<&xxgk::Diagnostic> =
+        r.diagnostics.iter().filter(|d| d.kind == DiagnosticKind::Blank).collect();
+    assert_eq!(blanks.len(), 1, "{blanks:?}");
+    assert_eq!(
+        blanks[0].location.to_string(),
+        root().join("data/real/新源县-2022.xlsx!Sheet1").display().to_string()
     );
+    assert!(blanks[0].message.starts_with("4 blank cells kept blank, not 0: "), "{}", blanks[0].message);
+    assert_eq!(r.values.iter().filter(|v| v.value.is_none()).count(), 4);
     assert_eq!(get(Item::NewReceived, Measure::OtherOrg), None);
     assert!(r.get(Key::new(Item::NewReceived, Measure::OtherOrg)).is_some(), "blank, not absent");
 }
