@@ -25,8 +25,20 @@
 //! item, measure, unit, value, origin, blank_units, inferred_units, units_reported,
 //! units_expected` — counts in 件, money in 分 (the `unit` column says which); the table shows
 //! money in 元 and marks a sum with `*n` when n units left the cell blank and `~n` when n of its
-//! values were inferred. Exit status: 0 when a report loaded, 1 when none did, 2 for a usage
-//! error.
+//! values were inferred.
+//!
+//! `--rank METRIC` ranks the level's groups among their peers instead — units within their
+//! prefecture (`--level unit`), prefectures within their province — by a rate
+//! (`granted_share`, `withheld_share`, `review_correction_rate`, `reviews_per_100`) or any cell
+//! (`applications.new_received.total`), and prints each peer group's top and bottom `--top N`
+//! with its quartiles and the outliers beyond 3 × IQR (`xxgk::compare::rank`; the machine
+//! formats write that frame).
+//!
+//! `--format xlsx --out FILE` writes the summed report in the national layout of each year's
+//! template, one sheet per group and year, with sheets of coverage, findings and tidy rows
+//! (`xxgk::output::xlsx`; needs the default cargo feature `xlsx`).
+//!
+//! Exit status: 0 when a report loaded, 1 when none did, 2 for a usage error.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -38,6 +50,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::{Input, LevelArg, Loaded};
+use xxgk::compare::Metric;
 use xxgk::polars::prelude::*;
 use xxgk::schema::{Item, Key, Measure, Table, Template, Unit, measures};
 
@@ -49,6 +62,13 @@ struct Cli {
     level: LevelArg,
     #[command(flatten)]
     input: Input,
+    /// Rank the level's groups among their peers by a metric: granted_share, withheld_share,
+    /// review_correction_rate, reviews_per_100, or a cell as table.item.measure
+    #[arg(long, value_name = "METRIC")]
+    rank: Option<Metric>,
+    /// With --rank: how many groups to show from the top and from the bottom
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    top: usize,
 }
 
 fn main() -> ExitCode {
@@ -58,9 +78,23 @@ fn main() -> ExitCode {
 fn summary(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {
     let level: xxgk::rollup::Level = cli.level.level.into();
     let input = &cli.input;
+    if input.format == common::Format::Xlsx && cli.rank.is_none() {
+        return handover(cli, loaded);
+    }
     let (files, counts) = (loaded.files, loaded.counts);
     let tidy = common::years(loaded.tidy()?, input).collect()?;
     let mut sums = xxgk::rollup::by(tidy.clone().lazy(), level)?.collect()?;
+    if let Some(metric) = cli.rank {
+        let mut ranks = xxgk::compare::rank(sums.lazy(), metric)?.collect()?;
+        if common::write_frame(input, &mut ranks, &["year"])? {
+            return Ok(());
+        }
+        let mut out = common::sink(input)?;
+        writeln!(out, "{}\n", common::summary(files, counts, &tidy)?)?;
+        print_ranks(&mut out, &ranks, metric, cli.top)?;
+        out.flush()?;
+        return Ok(());
+    }
     if common::write_frame(input, &mut sums, &["year"])? {
         return Ok(());
     }
@@ -111,6 +145,110 @@ fn summary(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {
         }
     }
     out.flush()?;
+    Ok(())
+}
+
+/// `--format xlsx`: the summed report in the national layout, with coverage, findings and the
+/// tidy rows, as a workbook.
+#[cfg(feature = "xlsx")]
+fn handover(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {
+    let level: xxgk::rollup::Level = cli.level.level.into();
+    let input = &cli.input;
+    let path = input.out.as_deref().ok_or("--format xlsx needs --out FILE")?;
+    let checked = loaded.checked()?;
+    let tidy = common::years(xxgk::frame::tidy(&checked)?.lazy(), input).collect()?;
+    let rollup = xxgk::rollup::by(tidy.clone().lazy(), level)?.collect()?;
+    let coverage = xxgk::rollup::coverage(tidy.clone().lazy(), level)?.collect()?;
+    let findings = common::years(checked.frame()?.lazy(), input).collect()?;
+    let parts = xxgk::output::Handover {
+        rollup: &rollup,
+        coverage: &coverage,
+        findings: Some(&findings),
+        tidy: Some(&tidy),
+    };
+    xxgk::output::xlsx(path, &parts)?;
+    eprintln!("wrote {}: {} group-years in the national layout", path.display(), coverage.height());
+    Ok(())
+}
+
+#[cfg(not(feature = "xlsx"))]
+fn handover(_: &Cli, _: Loaded) -> Result<(), Box<dyn Error>> {
+    Err("this build has no xlsx writer (cargo feature `xlsx`)".into())
+}
+
+/// `--rank`: each peer group's top and bottom `top` groups, its quartiles and its outliers.
+fn print_ranks(
+    out: &mut dyn Write,
+    ranks: &DataFrame,
+    metric: Metric,
+    top: usize,
+) -> Result<(), Box<dyn Error>> {
+    let peer = common::int64s(ranks.column("peer_code")?)?;
+    let peer_name = common::strings(ranks.column("peer_name")?)?;
+    let year = common::int64s(ranks.column("year")?)?;
+    let name = common::strings(ranks.column("name")?)?;
+    let rank = common::int64s(ranks.column("rank")?)?;
+    let value = common::float64s(ranks.column("value")?)?;
+    let outlier = common::bools(ranks.column("outlier")?)?;
+    let stat = |c: &str| common::float64s(ranks.column(c)?);
+    let (median, q1, q3) = (stat("median")?, stat("q1")?, stat("q3")?);
+    let show = |v: Option<f64>| -> String {
+        let Some(v) = v else { return "—".into() };
+        match metric {
+            Metric::Cell(key) if key.measure.unit() == Unit::Money => format!("{:.2} 元", v / 100.0),
+            Metric::Cell(_) => format!("{v}"),
+            Metric::ReviewsPer100 => format!("{v:.2}"),
+            _ => format!("{v:.1}%"),
+        }
+    };
+    // Rows come grouped by (year, peer group), ranked within each.
+    let mut start = 0;
+    while start < ranks.height() {
+        let end = (start..ranks.height())
+            .find(|&i| (peer[i], year[i]) != (peer[start], year[start]))
+            .unwrap_or(ranks.height());
+        writeln!(
+            out,
+            "{} {}年 — {}: {} ranked, median {}, quartiles {} – {}",
+            peer_name[start].as_deref().unwrap_or(""),
+            year[start].unwrap_or(0),
+            metric.code(),
+            end - start,
+            show(median[start]),
+            show(q1[start]),
+            show(q3[start]),
+        )?;
+        let mut grid = common::new_table();
+        grid.set_header(["rank", "name", "value", ""]);
+        let shown: Vec<usize> = if end - start <= 2 * top {
+            (start..end).collect()
+        } else {
+            (start..start + top).chain(end - top..end).collect()
+        };
+        for (n, &i) in shown.iter().enumerate() {
+            if n > 0 && i != shown[n - 1] + 1 {
+                grid.add_row(["…", "", "", ""]);
+            }
+            let flag = if outlier[i] == Some(true) { "outlier" } else { "" };
+            grid.add_row([
+                rank[i].map_or(String::new(), |r| r.to_string()),
+                name[i].clone().unwrap_or_default(),
+                show(value[i]),
+                flag.into(),
+            ]);
+        }
+        common::align_numbers(&mut grid);
+        writeln!(out, "{grid}")?;
+        let flagged: Vec<String> = (start..end)
+            .filter(|&i| outlier[i] == Some(true))
+            .map(|i| format!("{} ({})", name[i].as_deref().unwrap_or(""), show(value[i])))
+            .collect();
+        if !flagged.is_empty() {
+            writeln!(out, "  beyond 3 × IQR of their peers: {}", flagged.join("、"))?;
+        }
+        writeln!(out)?;
+        start = end;
+    }
     Ok(())
 }
 

@@ -264,9 +264,10 @@ fn repeated(df: &DataFrame, column: &str) -> Result<Option<usize>> {
 }
 
 /// The rates a reader wants, per group and year of a rollup frame: `level, code, name, year,`
-/// `granted_share` (（一）予以公开 / （七）总计, in %), `withheld_share` (（三）不予公开 / （七）总计)
-/// and `review_correction_rate` (行政复议 结果纠正 / concluded reviews: 维持 + 纠正 + 其他结果).
-/// A rate is null where a term is blank or the denominator is 0.
+/// `granted_share` (（一）予以公开 / （七）总计, in %), `withheld_share` (（三）不予公开 / （七）总计),
+/// `review_correction_rate` (行政复议 结果纠正 / concluded reviews: 维持 + 纠正 + 其他结果) and
+/// `reviews_per_100` (行政复议 总计 per 100 new applications). A rate is null where a term is
+/// blank or the denominator is 0.
 ///
 /// ```
 /// use xxgk::polars::prelude::*;
@@ -299,6 +300,8 @@ pub fn rates(rollup: LazyFrame) -> Result<LazyFrame> {
             get(Item::Granted, Measure::Total).alias("granted"),
             get(Item::Withheld, Measure::Total).alias("withheld"),
             get(Item::Total, Measure::Total).alias("total"),
+            get(Item::NewReceived, Measure::Total).alias("received"),
+            review(Measure::Total).alias("reviews"),
             review(Measure::Corrected).alias("corrected"),
             (review(Measure::Upheld) + review(Measure::Corrected) + review(Measure::Other))
                 .alias("concluded"),
@@ -311,6 +314,229 @@ pub fn rates(rollup: LazyFrame) -> Result<LazyFrame> {
             share(col("granted"), col("total")).alias("granted_share"),
             share(col("withheld"), col("total")).alias("withheld_share"),
             share(col("corrected"), col("concluded")).alias("review_correction_rate"),
+            share(col("reviews"), col("received")).alias("reviews_per_100"),
         ])
         .sort(group, SortMultipleOptions::default()))
+}
+
+/// What to rank units by: a cell of the schema, or one of the [`rates`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Metric {
+    /// A cell's value (a count, or money in 分).
+    Cell(Key),
+    /// （一）予以公开 / （七）总计, in %.
+    GrantedShare,
+    /// （三）不予公开 / （七）总计, in %.
+    WithheldShare,
+    /// 行政复议 结果纠正 / concluded reviews, in %.
+    ReviewCorrectionRate,
+    /// 行政复议 总计 per 100 new applications.
+    ReviewsPer100,
+}
+
+impl Metric {
+    /// The metric's code: the rate's column name, or the cell's `table.item.measure`.
+    ///
+    /// ```
+    /// use xxgk::compare::Metric;
+    /// assert_eq!(Metric::GrantedShare.code(), "granted_share");
+    /// let m: Metric = "applications.new_received.total".parse()?;
+    /// assert_eq!(m.code(), "applications.new_received.total");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn code(self) -> String {
+        match self {
+            Metric::Cell(key) => key.to_string(),
+            Metric::GrantedShare => "granted_share".into(),
+            Metric::WithheldShare => "withheld_share".into(),
+            Metric::ReviewCorrectionRate => "review_correction_rate".into(),
+            Metric::ReviewsPer100 => "reviews_per_100".into(),
+        }
+    }
+}
+
+impl std::str::FromStr for Metric {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Metric> {
+        Ok(match s {
+            "granted_share" => Metric::GrantedShare,
+            "withheld_share" => Metric::WithheldShare,
+            "review_correction_rate" => Metric::ReviewCorrectionRate,
+            "reviews_per_100" => Metric::ReviewsPer100,
+            key => Metric::Cell(key.parse().map_err(|_| {
+                crate::Error::new(crate::ErrorKind::UnknownCode { what: "metric", code: key.to_string() })
+            })?),
+        })
+    }
+}
+
+/// How far outside the quartiles a value must lie to be flagged: Tukey's "far out" fences.
+pub const FENCE: f64 = 3.0;
+
+/// Rank the groups of a rollup frame among their peers — units within their prefecture,
+/// prefectures within their province, provinces within the nation — by a [`Metric`], each year.
+///
+/// One row per group and year with a value: `level, year, peer_code, peer_name, code, name,
+/// value, rank` (1 for the largest), `peers` (how many share the peer group and have a value),
+/// `median, q1, q3` (quartiles by linear interpolation), `low_fence, high_fence`
+/// (`q1 − 3 × IQR`, `q3 + 3 × IQR`) and `outlier`: the value lies beyond a fence. Where the
+/// interquartile range is 0 no fence is drawn and nothing is flagged; a group without a value
+/// (blank) is not ranked.
+///
+/// ```
+/// use xxgk::polars::prelude::*;
+/// use xxgk::compare::Metric;
+/// // Five units of 伊犁州: four alike, one far above.
+/// let rollup = df!(
+///     "level" => ["unit"; 5], "code" => [654002u32, 654003, 654004, 654021, 654022],
+///     "year" => [2022i32; 5], "table" => ["applications"; 5], "item" => ["new_received"; 5],
+///     "measure" => ["total"; 5], "value" => [Some(10i64), Some(12), Some(11), Some(13), Some(90)],
+/// )?;
+/// let ranks = xxgk::compare::rank(rollup.lazy(), "applications.new_received.total".parse()?)?.collect()?;
+/// let flagged: Vec<Option<u32>> = ranks.lazy().filter(col("outlier")).select([col("code")]).collect()?
+///     .column("code")?.u32()?.iter().collect();
+/// assert_eq!(flagged, [Some(654022)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn rank(rollup: LazyFrame, metric: Metric) -> Result<LazyFrame> {
+    let err = |e| cols::polars_error("ranking", e);
+    let rollup = cols::conform(rollup, "a rollup frame", &contract())?;
+    // (level, code, name, year, value) of every group with a value.
+    let values: DataFrame = match metric {
+        Metric::Cell(key) => rollup
+            .lazy()
+            .filter(cols::is_key(key))
+            .select([
+                col(cols::LEVEL),
+                col(cols::CODE),
+                col(cols::NAME),
+                col(cols::YEAR),
+                col(cols::VALUE).cast(DataType::Float64),
+            ])
+            .collect()
+            .map_err(err)?,
+        rate => rates(rollup.lazy())?
+            .select([
+                col(cols::LEVEL),
+                col(cols::CODE),
+                col(cols::NAME),
+                col(cols::YEAR),
+                col(rate.code()).alias(cols::VALUE),
+            ])
+            .collect()
+            .map_err(err)?,
+    };
+    let text = |name: &str| -> Result<Vec<Option<String>>> {
+        let c = values.column(name).map_err(err)?.cast(&DataType::String).map_err(err)?;
+        Ok(c.str().map_err(err)?.iter().map(|s| s.map(str::to_string)).collect())
+    };
+    let (level, name) = (text(cols::LEVEL)?, text(cols::NAME)?);
+    let code: Vec<Option<u32>> =
+        values.column(cols::CODE).and_then(|c| c.u32().cloned()).map_err(err)?.iter().collect();
+    let year: Vec<Option<i32>> =
+        values.column(cols::YEAR).and_then(|c| c.i32().cloned()).map_err(err)?.iter().collect();
+    let value: Vec<Option<f64>> =
+        values.column(cols::VALUE).and_then(|c| c.f64().cloned()).map_err(err)?.iter().collect();
+    let reg = crate::divisions::registry();
+    // Peers: the groups one level up in the registry.
+    let peer_of = |level: &str, code: u32| -> Result<Option<u32>> {
+        Ok(match level {
+            "unit" => reg.prefecture_of(code),
+            "prefecture" => reg.province_of(code),
+            "province" => Some(0),
+            other => {
+                return Err(crate::Error::new(crate::ErrorKind::Usage(format!(
+                    "{other} groups have no peers in the registry: rank units, prefectures or provinces"
+                ))));
+            }
+        })
+    };
+    let mut peers: std::collections::BTreeMap<(i32, u32), Vec<usize>> = std::collections::BTreeMap::new();
+    for i in 0..values.height() {
+        let (Some(c), Some(y), Some(_)) = (code[i], year[i], value[i].filter(|v| v.is_finite())) else {
+            continue;
+        };
+        if let Some(p) = peer_of(level[i].as_deref().unwrap_or(""), c)? {
+            peers.entry((y, p)).or_default().push(i);
+        }
+    }
+    #[derive(Default)]
+    struct Out {
+        level: Vec<String>,
+        year: Vec<i32>,
+        peer_code: Vec<u32>,
+        peer_name: Vec<String>,
+        code: Vec<u32>,
+        name: Vec<String>,
+        value: Vec<f64>,
+        rank: Vec<u32>,
+        peers: Vec<u32>,
+        stats: [Vec<f64>; 5],
+        outlier: Vec<bool>,
+    }
+    let mut out = Out::default();
+    for ((y, p), mut members) in peers {
+        members.sort_by(|&a, &b| {
+            value[b].partial_cmp(&value[a]).unwrap_or(std::cmp::Ordering::Equal).then(code[a].cmp(&code[b]))
+        });
+        let mut sorted: Vec<f64> = members.iter().filter_map(|&i| value[i]).collect();
+        sorted.sort_by(f64::total_cmp);
+        let [q1, median, q3] = [0.25, 0.5, 0.75].map(|q| quantile(&sorted, q));
+        let iqr = q3 - q1;
+        let (low, high) = (q1 - FENCE * iqr, q3 + FENCE * iqr);
+        let peer_name = if p == 0 {
+            "全国".to_string()
+        } else {
+            reg.get(p).map_or_else(|| p.to_string(), |d| d.name.clone())
+        };
+        for (r, &i) in members.iter().enumerate() {
+            let v = value[i].unwrap_or(f64::NAN);
+            out.level.push(level[i].clone().unwrap_or_default());
+            out.year.push(y);
+            out.peer_code.push(p);
+            out.peer_name.push(peer_name.clone());
+            out.code.push(code[i].unwrap_or(0));
+            out.name.push(name[i].clone().unwrap_or_default());
+            out.value.push(v);
+            out.rank.push(r as u32 + 1);
+            out.peers.push(members.len() as u32);
+            for (s, x) in out.stats.iter_mut().zip([median, q1, q3, low, high]) {
+                s.push(x);
+            }
+            out.outlier.push(iqr > 0.0 && (v < low || v > high));
+        }
+    }
+    let n = out.code.len();
+    let [median, q1, q3, low, high] = out.stats;
+    let columns: Vec<Column> = vec![
+        Column::new(cols::LEVEL.into(), out.level),
+        Column::new(cols::YEAR.into(), out.year),
+        Column::new("peer_code".into(), out.peer_code),
+        Column::new("peer_name".into(), out.peer_name),
+        Column::new(cols::CODE.into(), out.code),
+        Column::new(cols::NAME.into(), out.name),
+        Column::new(cols::VALUE.into(), out.value),
+        Column::new("rank".into(), out.rank),
+        Column::new("peers".into(), out.peers),
+        Column::new("median".into(), median),
+        Column::new("q1".into(), q1),
+        Column::new("q3".into(), q3),
+        Column::new("low_fence".into(), low),
+        Column::new("high_fence".into(), high),
+        Column::new("outlier".into(), out.outlier),
+    ];
+    Ok(cols::frame(n, columns)?.lazy())
+}
+
+/// The `q` quantile of sorted values by linear interpolation between the nearest ranks.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        n => {
+            let at = q * (n - 1) as f64;
+            let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+            sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo as f64)
+        }
+    }
 }

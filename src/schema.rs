@@ -136,6 +136,20 @@ code_enum! {
 }
 
 impl Table {
+    /// The section number the national format gives the table (`二、` …).
+    ///
+    /// ```
+    /// use xxgk::schema::Table;
+    /// assert_eq!(format!("{}{}", Table::Applications.numbering(), Table::Applications.label()), "三、收到和处理政府信息公开申请情况");
+    /// ```
+    pub const fn numbering(self) -> &'static str {
+        match self {
+            Table::Proactive => "二、",
+            Table::Applications => "三、",
+            Table::ReviewLitigation => "四、",
+        }
+    }
+
     /// The official heading, without its section number.
     pub const fn label(self) -> &'static str {
         match self {

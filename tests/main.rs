@@ -5,6 +5,9 @@
 mod analysis;
 #[path = "suite/examples.rs"]
 mod examples;
+#[cfg(feature = "xlsx")]
+#[path = "suite/handover.rs"]
+mod handover;
 #[path = "suite/normalize.rs"]
 mod normalize;
 #[path = "suite/read.rs"]

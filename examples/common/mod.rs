@@ -29,11 +29,12 @@ pub struct Input {
     /// Only this year (repeatable)
     #[arg(long = "year", value_name = "Y")]
     pub years: Vec<i32>,
-    /// How to write the result: a table for people, or the frame as CSV, JSON or a Parquet dataset
+    /// How to write the result: a table for people, or the frame as CSV, JSON, a Parquet
+    /// dataset or a workbook
     #[arg(long, value_enum, value_name = "F", default_value_t = Format::Table)]
     pub format: Format,
-    /// Write there instead of stdout (for parquet: a new folder, required)
-    #[arg(long, value_name = "FILE", required_if_eq("format", "parquet"))]
+    /// Write there instead of stdout (for parquet: a new folder; for xlsx: a file; required)
+    #[arg(long, value_name = "FILE", required_if_eq_any([("format", "parquet"), ("format", "xlsx")]))]
     pub out: Option<PathBuf>,
     /// A CSV with the header `path,unit,year` for files whose unit or year the reader cannot tell
     /// (default: a manifest.csv at the top of a PATH folder)
@@ -78,6 +79,8 @@ pub enum Format {
     Csv,
     Json,
     Parquet,
+    /// A workbook (prefecture_summary: the summed report in the national layout).
+    Xlsx,
 }
 
 /// Run an example: usage errors exit 2 (clap), nothing loaded exits 1, errors are printed.
@@ -290,8 +293,25 @@ pub fn write_frame(input: &Input, df: &mut DataFrame, partitions: &[&str]) -> Re
             let files = xxgk::output::parquet_dataset(df, dir, partitions)?;
             eprintln!("wrote {} Parquet files under {}", files.len(), dir.display());
         }
+        Format::Xlsx => {
+            let path = input.out.as_deref().ok_or("--format xlsx needs --out FILE")?;
+            write_xlsx(path, df)?;
+        }
     }
     Ok(true)
+}
+
+#[cfg(feature = "xlsx")]
+fn write_xlsx(path: &std::path::Path, df: &DataFrame) -> Result<(), Box<dyn Error>> {
+    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("xxgk");
+    xxgk::output::xlsx_frames(path, &[(name, df)])?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+#[cfg(not(feature = "xlsx"))]
+fn write_xlsx(_: &std::path::Path, _: &DataFrame) -> Result<(), Box<dyn Error>> {
+    Err("this build has no xlsx writer (cargo feature `xlsx`)".into())
 }
 
 /// `--tidy`: the tidy frame itself, in any format (a table shows money in 元).

@@ -30,6 +30,10 @@ pub(super) fn reports(
     let mut out = Vec::new();
     let mut found: Vec<(usize, Found)> = Vec::new();
     for (i, grid) in grids.iter().enumerate() {
+        // xxgk's own sheets (a legend, a coverage table …) are no reports.
+        if matches!(grid.get(0, 0), Some(Cell::Text(t)) if t.starts_with(super::MARKER)) {
+            continue;
+        }
         if let Some(reports) = tidy(path, grid, loose) {
             out.extend(reports);
         } else {

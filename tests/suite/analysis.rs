@@ -635,3 +635,119 @@ proptest! {
         prop_assert_eq!(flagged_sorted, expected, "changed {}", key);
     }
 }
+
+/// Rankings: eleven generated units of 伊犁州, one of them given forty times its new
+/// applications. Where the generated data has no outlier of its own (most seeds; a random
+/// draw sometimes has one), after the planting exactly that unit is flagged, ranked first, with
+/// the quartiles of its peers; a rate ranks by its own formula.
+#[test]
+fn a_planted_outlier_is_the_one_unit_flagged() {
+    use xxgk::compare::{Metric, rank};
+    let new = Key::new(Item::NewReceived, Measure::Total);
+    let metric: Metric = "applications.new_received.total".parse().expect("metric");
+    let year = 2022;
+    let mut clean_seeds = 0;
+    for seed in 0..12u64 {
+        let generated: Vec<BTreeMap<Key, i64>> = (0..sample::YILI.len() as u64)
+            .map(|i| {
+                sample::consistent(year, &mut sample::Rng::new(seed * 100 + i), &mut sample::Carry::default())
+            })
+            .collect();
+        let ranked = |values: &[BTreeMap<Key, i64>], metric: Metric| -> DataFrame {
+            let reports = sample::YILI
+                .iter()
+                .zip(values)
+                .map(|(&(code, _), v)| report(code, year, &v.iter().map(|(k, x)| (*k, Some(*x))).collect()))
+                .collect();
+            let sums =
+                xxgk::rollup::by(tidy_of(&validate::reports(reports)).lazy(), Level::Unit).expect("rollup");
+            collect(rank(sums, metric))
+        };
+        let flagged = |df: &DataFrame| -> Vec<u32> {
+            let (code, out) =
+                (ints(df, "code"), df.column("outlier").expect("outlier").bool().expect("bool").clone());
+            code.iter()
+                .zip(out.iter())
+                .filter(|(_, o)| *o == Some(true))
+                .map(|(c, _)| c.expect("code") as u32)
+                .collect()
+        };
+        let natural = ranked(&generated, metric);
+        if !flagged(&natural).is_empty() {
+            // Whoever the draw flagged lies beyond a fence.
+            let (value, out) = (
+                natural.column("value").expect("value").f64().expect("f64"),
+                natural.column("outlier").expect("o").bool().expect("bool"),
+            );
+            let (low, high) = (
+                natural.column("low_fence").expect("l").f64().expect("f64"),
+                natural.column("high_fence").expect("h").f64().expect("f64"),
+            );
+            for r in 0..natural.height() {
+                let v = value.get(r).expect("value");
+                assert_eq!(out.get(r), Some(v < low.get(r).expect("low") || v > high.get(r).expect("high")));
+            }
+            continue;
+        }
+        clean_seeds += 1;
+
+        let planted = (seed as usize * 7) % sample::YILI.len();
+        let mut values = generated.clone();
+        *values[planted].get_mut(&new).expect("new applications") *= 40;
+        let df = ranked(&values, metric);
+        let code = sample::YILI[planted].0;
+        assert_eq!(flagged(&df), vec![code], "seed {seed}");
+        assert_eq!(df.height(), sample::YILI.len());
+        let (codes, ranks, peers) = (ints(&df, "code"), ints(&df, "rank"), ints(&df, "peers"));
+        let first = ranks.iter().position(|r| *r == Some(1)).expect("a first");
+        assert_eq!(codes[first], Some(i64::from(code)));
+        assert!(peers.iter().all(|p| *p == Some(sample::YILI.len() as i64)));
+        assert!(strings(&df, "peer_name").iter().all(|p| p.as_deref() == Some("伊犁哈萨克自治州")));
+        // The quartiles interpolate linearly between ranks: with eleven values q1 lies halfway
+        // between the 3rd and 4th smallest, the median is the 6th, q3 halfway between 8th and 9th.
+        let mut sorted: Vec<i64> = values.iter().map(|v| v[&new]).collect();
+        sorted.sort_unstable();
+        let float = |name: &str| df.column(name).expect(name).f64().expect("f64").get(0).expect("value");
+        assert_eq!(
+            [float("q1"), float("median"), float("q3")],
+            [(sorted[2] + sorted[3]) as f64 / 2.0, sorted[5] as f64, (sorted[7] + sorted[8]) as f64 / 2.0]
+        );
+        assert_eq!(float("high_fence"), float("q3") + 3.0 * (float("q3") - float("q1")));
+
+        // A rate: the share granted, computed per unit from its own cells.
+        let shares = ranked(&values, Metric::GrantedShare);
+        let by_code: BTreeMap<i64, f64> = ints(&shares, "code")
+            .into_iter()
+            .zip(shares.column("value").expect("value").f64().expect("f64").iter())
+            .map(|(c, v)| (c.expect("code"), v.expect("value")))
+            .collect();
+        for (&(code, _), v) in sample::YILI.iter().zip(&values) {
+            let expected = 100.0 * v[&Key::new(Item::Granted, Measure::Total)] as f64
+                / v[&Key::new(Item::Total, Measure::Total)] as f64;
+            assert!((by_code[&i64::from(code)] - expected).abs() < 1e-9, "{code}");
+        }
+    }
+    assert!(clean_seeds >= 6, "only {clean_seeds} of 12 draws had no outlier of their own");
+}
+
+/// Prefectures rank within their province; groups with no registry parent above are refused.
+#[test]
+fn prefectures_rank_within_their_province_and_the_nation_has_no_peers() {
+    let values = BTreeMap::from([(Key::new(Item::NewReceived, Measure::Total), Some(5))]);
+    let reports =
+        vec![report(654025, 2022, &values), report(652301, 2022, &values), report(110101, 2022, &values)];
+    let tidy = tidy_of(&validate::reports(reports));
+    let metric: xxgk::compare::Metric = "applications.new_received.total".parse().expect("metric");
+    let df = collect(xxgk::compare::rank(
+        xxgk::rollup::by(tidy.clone().lazy(), Level::Prefecture).expect("rollup"),
+        metric,
+    ));
+    let peers: BTreeMap<i64, Option<String>> =
+        ints(&df, "code").into_iter().map(|c| c.expect("code")).zip(strings(&df, "peer_name")).collect();
+    assert_eq!(peers[&654000].as_deref(), Some("新疆维吾尔自治区"));
+    assert_eq!(peers[&652300].as_deref(), Some("新疆维吾尔自治区"));
+    assert_eq!(peers[&110100].as_deref(), Some("北京市"));
+    let nation = xxgk::compare::rank(xxgk::rollup::by(tidy.lazy(), Level::Nation).expect("rollup"), metric);
+    let err = nation.and_then(|lf| lf.collect().map_err(Into::into)).expect_err("the nation has no peers");
+    assert!(matches!(err.kind(), ErrorKind::Usage(_)), "{err}");
+}

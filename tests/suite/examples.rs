@@ -332,3 +332,45 @@ fn the_tidy_dataset_fed_back_gives_the_same_csv_at_every_level() {
         csv_rows(&run("prefecture_summary", &["--tidy", "--format", "csv", "--year", "2022", dir]));
     assert_eq!(tidy, from_dataset);
 }
+
+/// `--rank`: the frame ranks the units by the rollup's own values; the table shows the top and
+/// bottom with the first-ranked unit named.
+#[test]
+fn prefecture_summary_ranks_units_by_a_cell() {
+    let args = ["--level", "unit", "--year", "2023", "--format", "csv"];
+    let sums = csv_rows(&run("prefecture_summary", &args));
+    let col = |rows: &[Vec<String>], name: &str| rows[0].iter().position(|h| h == name).expect(name);
+    let new: std::collections::BTreeMap<String, f64> = sums[1..]
+        .iter()
+        .filter(|r| r[col(&sums, "item")] == "new_received" && r[col(&sums, "measure")] == "total")
+        .map(|r| (r[col(&sums, "code")].clone(), r[col(&sums, "value")].parse().expect("a number")))
+        .collect();
+    assert_eq!(new.len(), 11);
+    let o = run("prefecture_summary", &[&args[..], &["--rank", "applications.new_received.total"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ranks = csv_rows(&o);
+    assert_eq!(ranks.len(), 12);
+    let mut previous = f64::INFINITY;
+    for (i, r) in ranks[1..].iter().enumerate() {
+        let value: f64 = r[col(&ranks, "value")].parse().expect("a number");
+        assert_eq!(value, new[&r[col(&ranks, "code")]]);
+        assert!(value <= previous);
+        previous = value;
+        assert_eq!(r[col(&ranks, "rank")], (i + 1).to_string());
+        assert_eq!(r[col(&ranks, "peer_name")], "伊犁哈萨克自治州");
+    }
+    let table = run(
+        "prefecture_summary",
+        &["--level", "unit", "--year", "2023", "--rank", "applications.new_received.total", "--top", "2"],
+    );
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = stdout(&table);
+    assert!(text.contains("伊犁哈萨克自治州 2023年 — applications.new_received.total: 11 ranked"), "{text}");
+    assert!(
+        text.contains(&ranks[1][col(&ranks, "name")]) && text.contains(&ranks[11][col(&ranks, "name")]),
+        "{text}"
+    );
+    assert!(!text.contains(&ranks[5][col(&ranks, "name")]), "only the top and bottom two: {text}");
+    let bad = run("prefecture_summary", &["--rank", "applications.nonsense.total"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}

@@ -1,4 +1,5 @@
-//! Writing frames and results: CSV, JSON and a hive-partitioned Parquet dataset. Every writer
+//! Writing frames and results: CSV, JSON, a hive-partitioned Parquet dataset, and (feature
+//! `xlsx`) the summed report as a workbook in the national layout. Every writer
 //! takes the frame itself, so the formats cannot drift from it or from each other: each carries
 //! the frame's exact values (counts in 件, money in 分, with the `unit` column saying which) and
 //! keeps a blank blank (an empty CSV field, a JSON `null`, a Parquet null).
@@ -7,12 +8,18 @@
 //! which DuckDB (`read_parquet('out/**/*.parquet', hive_partitioning = true)`), Spark and
 //! polars' scanner read directly.
 
+#[cfg(feature = "xlsx")]
+mod xlsx;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use polars_io::prelude::{CsvWriter, ParquetWriter, SerWriter};
 
+#[cfg(feature = "xlsx")]
+#[cfg_attr(docsrs, doc(cfg(feature = "xlsx")))]
+pub use self::xlsx::{Handover, xlsx, xlsx_frames};
 use crate::columns::polars_error;
 use crate::error::{Error, ErrorKind, Location, Result};
 

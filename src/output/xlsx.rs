@@ -1,0 +1,545 @@
+//! The summed report as a workbook in the national layout (cargo feature `xlsx`).
+//!
+//! One sheet per group and year holds the three tables as the national form of that year's
+//! template prints them — the same rows, columns, merged group headers and Chinese labels — so
+//! an office can publish it, and xxgk reads it back as that group's report. Blank sums stay
+//! blank; a sum that includes inferred values, or over which some units were blank, is shaded
+//! and carries a note, as the legend sheet says. The legend, coverage, findings and tidy-rows
+//! sheets begin with [`MARKER`](crate::read::MARKER), so the reader never takes them for reports.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use polars::prelude::*;
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Note, Workbook, Worksheet, XlsxError};
+
+use crate::columns::{self as cols, polars_error};
+use crate::error::{Error, ErrorKind, Location, Result};
+use crate::read::MARKER;
+use crate::schema::{Item, Key, Measure, Table, Template, Unit, captions, measures, measures_of};
+
+/// What goes into the workbook: the rollup and its coverage (required), the validation findings
+/// and the tidy rows (each a sheet of its own when given).
+///
+/// ```
+/// # #[cfg(feature = "xlsx")] {
+/// use xxgk::polars::prelude::*;
+/// use xxgk::rollup::Level;
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real");
+/// let checked = xxgk::validate::reports(xxgk::read::ReadOptions::new().from_dir(dir)?.reports);
+/// let tidy = xxgk::frame::tidy(&checked)?;
+/// let rollup = xxgk::rollup::by(tidy.clone().lazy(), Level::Prefecture)?.collect()?;
+/// let coverage = xxgk::rollup::coverage(tidy.clone().lazy(), Level::Prefecture)?.collect()?;
+/// let findings = checked.frame()?;
+/// let path = std::env::temp_dir().join("xxgk-doc-handover.xlsx");
+/// let parts = xxgk::output::Handover { rollup: &rollup, coverage: &coverage, findings: Some(&findings), tidy: Some(&tidy) };
+/// xxgk::output::xlsx(&path, &parts)?;
+/// // Read back, the workbook is 伊犁州's summed 2022 report, and nothing else.
+/// let back = xxgk::read::ReadOptions::new().from_path(&path)?;
+/// assert_eq!(back.reports.len(), 1);
+/// assert_eq!((back.reports[0].division_code, back.reports[0].year), (654000, 2022));
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Handover<'a> {
+    /// A rollup frame ([`rollup::by`](crate::rollup::by), collected): one table sheet per group
+    /// and year.
+    pub rollup: &'a DataFrame,
+    /// Its coverage ([`rollup::coverage`](crate::rollup::coverage), collected).
+    pub coverage: &'a DataFrame,
+    /// The findings of validation ([`Checked::frame`](crate::validate::Checked::frame)).
+    pub findings: Option<&'a DataFrame>,
+    /// The tidy rows ([`frame::tidy`](crate::frame::tidy)); split over sheets of a million rows.
+    pub tidy: Option<&'a DataFrame>,
+}
+
+/// Write the workbook (see the module docs and [`Handover`] for what it holds).
+pub fn xlsx(path: impl AsRef<Path>, parts: &Handover) -> Result<()> {
+    let path = path.as_ref();
+    let fail = |e: XlsxError| {
+        Error::new(ErrorKind::Io {
+            location: Location::file(path),
+            source: std::io::Error::other(e.to_string()),
+        })
+    };
+    let mut wb = Workbook::new();
+    let styles = Styles::new();
+    let sums = Sums::from(parts.rollup)?;
+    let mut used: Vec<String> = Vec::new();
+    for ((code, year), group) in &sums.groups {
+        let name = sheet_name(&group.name, *code, *year, &used);
+        used.push(name.clone());
+        let ws = wb.add_worksheet().set_name(&name).map_err(fail)?;
+        tables(ws, &styles, group, *code, *year).map_err(fail)?;
+    }
+    legend(wb.add_worksheet().set_name("说明").map_err(fail)?, &styles).map_err(fail)?;
+    let coverage = coverage_rows(parts.coverage)?;
+    let ws = wb.add_worksheet().set_name("覆盖情况").map_err(fail)?;
+    frame_sheet(ws, &styles, "coverage", &coverage).map_err(fail)?;
+    if let Some(findings) = parts.findings {
+        let ws = wb.add_worksheet().set_name("勾稽检查").map_err(fail)?;
+        frame_sheet(ws, &styles, "findings", findings).map_err(fail)?;
+    }
+    if let Some(tidy) = parts.tidy {
+        const ROWS: usize = 1_000_000;
+        for (i, start) in (0..tidy.height().max(1)).step_by(ROWS).enumerate() {
+            let name = if i == 0 { "明细".to_string() } else { format!("明细{}", i + 1) };
+            let ws = wb.add_worksheet().set_name(&name).map_err(fail)?;
+            frame_sheet(ws, &styles, "tidy", &tidy.slice(start as i64, ROWS)).map_err(fail)?;
+        }
+    }
+    wb.save(path).map_err(fail)
+}
+
+/// Write frames as a workbook of plain tables, one sheet each (named as given, up to 31
+/// characters). Each sheet begins with [`MARKER`](crate::read::MARKER) and the sheet's name, so
+/// that xxgk never reads the workbook back as reports; the frame's column names head the table.
+///
+/// ```
+/// use xxgk::polars::prelude::*;
+/// let df = df!("code" => [654025u32], "value" => [Some(4i64)])?;
+/// let path = std::env::temp_dir().join("xxgk-doc-frames.xlsx");
+/// xxgk::output::xlsx_frames(&path, &[("sums", &df)])?;
+/// assert!(xxgk::read::ReadOptions::new().from_path(&path)?.reports.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn xlsx_frames(path: impl AsRef<Path>, sheets: &[(&str, &DataFrame)]) -> Result<()> {
+    let path = path.as_ref();
+    let fail = |e: XlsxError| {
+        Error::new(ErrorKind::Io {
+            location: Location::file(path),
+            source: std::io::Error::other(e.to_string()),
+        })
+    };
+    let mut wb = Workbook::new();
+    let styles = Styles::new();
+    for (name, df) in sheets {
+        let short: String = name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+        let ws = wb.add_worksheet().set_name(&short).map_err(fail)?;
+        frame_sheet(ws, &styles, name, df).map_err(fail)?;
+    }
+    wb.save(path).map_err(fail)
+}
+
+/// One summed cell of the rollup.
+struct Sum {
+    value: Option<i64>,
+    blank_units: u32,
+    inferred_units: u32,
+}
+
+struct Group {
+    name: String,
+    level: String,
+    cells: BTreeMap<Key, Sum>,
+}
+
+/// The rollup frame by group and year.
+struct Sums {
+    groups: BTreeMap<(u32, i32), Group>,
+}
+
+impl Sums {
+    fn from(rollup: &DataFrame) -> Result<Sums> {
+        let err = |e| polars_error("writing the workbook", e);
+        let text = |name: &str| -> Result<Vec<Option<String>>> {
+            let c = rollup.column(name).map_err(err)?.cast(&DataType::String).map_err(err)?;
+            Ok(c.str().map_err(err)?.iter().map(|s| s.map(str::to_string)).collect())
+        };
+        let ints = |name: &str| -> Result<Vec<Option<i64>>> {
+            let c = rollup.column(name).map_err(err)?.cast(&DataType::Int64).map_err(err)?;
+            Ok(c.i64().map_err(err)?.iter().collect())
+        };
+        let (level, name, item, measure) =
+            (text(cols::LEVEL)?, text(cols::NAME)?, text(cols::ITEM)?, text(cols::MEASURE)?);
+        let (code, year, value) = (ints(cols::CODE)?, ints(cols::YEAR)?, ints(cols::VALUE)?);
+        let (blank, inferred) = (ints(cols::BLANK_UNITS)?, ints(cols::INFERRED_UNITS)?);
+        let mut groups: BTreeMap<(u32, i32), Group> = BTreeMap::new();
+        for i in 0..rollup.height() {
+            let (Some(c), Some(y), Some(it), Some(m)) = (code[i], year[i], &item[i], &measure[i]) else {
+                continue;
+            };
+            let key = Key::new(it.parse()?, m.parse()?);
+            let group = groups.entry((c as u32, y as i32)).or_insert_with(|| Group {
+                name: name[i].clone().unwrap_or_else(|| c.to_string()),
+                level: level[i].clone().unwrap_or_default(),
+                cells: BTreeMap::new(),
+            });
+            group.cells.insert(
+                key,
+                Sum {
+                    value: value[i],
+                    blank_units: blank[i].unwrap_or(0) as u32,
+                    inferred_units: inferred[i].unwrap_or(0) as u32,
+                },
+            );
+        }
+        Ok(Sums { groups })
+    }
+}
+
+/// A sheet name Excel accepts (31 characters, none of `[]:*?/\`), unique in the workbook.
+fn sheet_name(name: &str, code: u32, year: i32, used: &[String]) -> String {
+    let clean: String = name.chars().filter(|c| !"[]:*?/\\".contains(*c)).collect();
+    let short = |s: String| s.chars().take(31).collect::<String>();
+    let first = short(format!("{clean}{year}"));
+    if !used.contains(&first) { first } else { short(format!("{clean}{code}-{year}")) }
+}
+
+/// The formats of the workbook.
+struct Styles {
+    title: Format,
+    label: Format,
+    header: Format,
+    number: Format,
+    inferred: Format,
+    partial: Format,
+    plain: Format,
+}
+
+impl Styles {
+    fn new() -> Styles {
+        let cell = Format::new().set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter);
+        let number = cell.clone().set_align(FormatAlign::Right);
+        Styles {
+            title: Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center),
+            label: cell.clone().set_text_wrap(),
+            header: cell.clone().set_bold().set_align(FormatAlign::Center).set_text_wrap(),
+            inferred: number.clone().set_background_color(Color::RGB(0xFFF2CC)),
+            partial: number.clone().set_background_color(Color::RGB(0xDDEBF7)),
+            number,
+            plain: Format::new(),
+        }
+    }
+}
+
+type Sheet = Worksheet;
+type Res = std::result::Result<(), XlsxError>;
+
+/// A merged region with its text (or one cell when the region is a single cell).
+fn region(ws: &mut Sheet, (r0, c0): (u32, u16), (r1, c1): (u32, u16), text: &str, format: &Format) -> Res {
+    if (r0, c0) == (r1, c1) {
+        ws.write_string_with_format(r0, c0, text, format)?;
+    } else {
+        ws.merge_range(r0, c0, r1, c1, text, format)?;
+    }
+    Ok(())
+}
+
+/// The three tables of one group and year, in the national layout of the year's template.
+fn tables(ws: &mut Sheet, styles: &Styles, group: &Group, code: u32, year: i32) -> Res {
+    let t = Template::for_year(year);
+    // Printed as the form is: landscape A4, the tables one page wide.
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_column_width(0, 6)?;
+    ws.set_column_width(1, 10)?;
+    ws.set_column_width(2, 34)?;
+    for c in 3..15 {
+        ws.set_column_width(c, 11)?;
+    }
+    let what = if group.level == "unit" { "" } else { "（汇总）" };
+    let title = format!("{}（{code}）{year}年政府信息公开工作年度报告统计表{what}", group.name);
+    region(ws, (0, 0), (0, 9), &title, &styles.title)?;
+    let r = proactive(ws, styles, group, t, 2)?;
+    let r = applications(ws, styles, group, t, r + 1)?;
+    review(ws, styles, group, r + 1)?;
+    Ok(())
+}
+
+/// One value cell: blank stays blank; money in the unit its header states; shaded and noted
+/// where the sum includes inferred values or leaves out blank units.
+fn value(
+    ws: &mut Sheet,
+    styles: &Styles,
+    (row, col): (u32, u16),
+    key: Key,
+    sum: Option<&Sum>,
+    span: u16,
+) -> Res {
+    let format = match sum {
+        Some(s) if s.inferred_units > 0 => &styles.inferred,
+        Some(s) if s.blank_units > 0 => &styles.partial,
+        _ => &styles.number,
+    };
+    if span > 1 {
+        ws.merge_range(row, col, row, col + span - 1, "", format)?;
+    }
+    let Some(s) = sum else {
+        return ws.write_blank(row, col, format).map(|_| ());
+    };
+    match s.value {
+        None => {
+            ws.write_blank(row, col, format)?;
+        }
+        Some(v) if key.measure.unit() == Unit::Money => {
+            // 万元 under the 2021 fee header, 元 elsewhere: written from the exact 分, so the
+            // number reads back to the same 分.
+            let text = if key.item == Item::Fees { decimal(v, 1_000_000) } else { decimal(v, 100) };
+            ws.write_number_with_format(row, col, text.parse::<f64>().unwrap_or(0.0), format)?;
+        }
+        Some(v) => {
+            ws.write_number_with_format(row, col, v as f64, format)?;
+        }
+    }
+    let mut said = Vec::new();
+    if s.inferred_units > 0 {
+        said.push(format!(
+            "含 {} 个单位的推算值（由勾稽关系推出） — {} inferred",
+            s.inferred_units, s.inferred_units
+        ));
+    }
+    if s.blank_units > 0 {
+        said.push(format!("{} 个单位此格空白，未计入 — {} units blank", s.blank_units, s.blank_units));
+    }
+    if !said.is_empty() {
+        ws.insert_note(row, col, &Note::new(said.join("\n")).add_author_prefix(false))?;
+    }
+    Ok(())
+}
+
+/// `v` divided by `unit` as an exact decimal: `decimal(439074500, 1_000_000)` is `439.0745`.
+fn decimal(v: i64, unit: i64) -> String {
+    let digits = unit.ilog10() as usize;
+    let (whole, part) = (v / unit, (v % unit).abs());
+    let sign = if v < 0 && whole == 0 { "-" } else { "" };
+    let part = format!("{part:0digits$}");
+    let part = part.trim_end_matches('0');
+    if part.is_empty() { format!("{sign}{whole}") } else { format!("{sign}{whole}.{part}") }
+}
+
+/// 二、主动公开政府信息情况: one sub-table per caption of the template.
+fn proactive(
+    ws: &mut Sheet,
+    styles: &Styles,
+    group: &Group,
+    t: Template,
+    mut r: u32,
+) -> std::result::Result<u32, XlsxError> {
+    let table = Table::Proactive;
+    region(ws, (r, 0), (r, 5), &format!("{}{}", table.numbering(), table.label()), &styles.header)?;
+    r += 1;
+    for caption in captions(t) {
+        let items: Vec<Item> =
+            Item::ALL.iter().copied().filter(|i| i.caption() == Some(caption) && i.in_template(t)).collect();
+        let Some(first) = items.first() else { continue };
+        let cols = measures_of(*first, t);
+        region(ws, (r, 0), (r, 5), caption.label(), &styles.header)?;
+        region(ws, (r + 1, 0), (r + 1, 2), "信息内容", &styles.header)?;
+        // The measures fill columns 3–5; the last stretches to column 5.
+        let span = |i: usize| if i + 1 == cols.len() { 3 - i as u16 } else { 1 };
+        for (i, m) in cols.iter().enumerate() {
+            region(
+                ws,
+                (r + 1, 3 + i as u16),
+                (r + 1, 2 + i as u16 + span(i)),
+                m.label_in(t),
+                &styles.header,
+            )?;
+        }
+        r += 2;
+        for item in items {
+            region(ws, (r, 0), (r, 2), item.label_in(t), &styles.label)?;
+            for (i, m) in cols.iter().enumerate() {
+                let key = Key::new(item, *m);
+                value(ws, styles, (r, 3 + i as u16), key, group.cells.get(&key), span(i))?;
+            }
+            r += 1;
+        }
+    }
+    Ok(r)
+}
+
+/// 三、收到和处理政府信息公开申请情况: the matrix with its three header rows and merged groups.
+fn applications(
+    ws: &mut Sheet,
+    styles: &Styles,
+    group: &Group,
+    t: Template,
+    r0: u32,
+) -> std::result::Result<u32, XlsxError> {
+    let table = Table::Applications;
+    let cols = measures(table, t);
+    let (label, first) = (0u16, 3u16);
+    let last = first + cols.len() as u16 - 1;
+    region(ws, (r0, 0), (r0, last), &format!("{}{}", table.numbering(), table.label()), &styles.header)?;
+    let h = r0 + 1;
+    region(
+        ws,
+        (h, 0),
+        (h + 2, 2),
+        "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+        &styles.label,
+    )?;
+    region(ws, (h, first), (h, last), "申请人情况", &styles.header)?;
+    for (i, m) in cols.iter().enumerate() {
+        let c = first + i as u16;
+        match m {
+            Measure::NaturalPerson | Measure::Total => {
+                region(ws, (h + 1, c), (h + 2, c), m.label(), &styles.header)?
+            }
+            _ => region(ws, (h + 2, c), (h + 2, c), m.label(), &styles.header)?,
+        }
+    }
+    region(ws, (h + 1, first + 1), (h + 1, last - 1), "法人或其他组织", &styles.header)?;
+    let rows: Vec<Item> = Item::ALL
+        .iter()
+        .copied()
+        .filter(|i| i.table() == table && i.in_template(t) && !i.is_heading() && !i.is_derived(t))
+        .collect();
+    let mut r = h + 3;
+    let outcomes = rows.iter().filter(|i| i.parent().is_some()).count() as u32;
+    let mut outcome_first = None;
+    for item in rows {
+        let numbered = format!("{}{}", item.numbering().unwrap_or(""), item.label_in(t));
+        match item.parent() {
+            None => region(ws, (r, label), (r, 2), &numbered, &styles.label)?,
+            Some(Item::Outcomes) => {
+                outcome_first.get_or_insert(r);
+                region(ws, (r, 1), (r, 2), &numbered, &styles.label)?;
+            }
+            Some(g) => {
+                outcome_first.get_or_insert(r);
+                let members = g.members(t);
+                if members.first() == Some(&item) {
+                    let text = format!("{}{}", g.numbering().unwrap_or(""), g.label_in(t));
+                    region(ws, (r, 1), (r + members.len() as u32 - 1, 1), &text, &styles.label)?;
+                }
+                region(ws, (r, 2), (r, 2), &numbered, &styles.label)?;
+            }
+        }
+        for (i, m) in cols.iter().enumerate() {
+            let key = Key::new(item, *m);
+            value(ws, styles, (r, first + i as u16), key, group.cells.get(&key), 1)?;
+        }
+        r += 1;
+    }
+    if let Some(f) = outcome_first {
+        region(ws, (f, 0), (f + outcomes - 1, 0), "三、本年度办理结果", &styles.label)?;
+    }
+    Ok(r)
+}
+
+/// 四、政府信息公开行政复议、行政诉讼情况: one row of fifteen, under two header levels.
+fn review(ws: &mut Sheet, styles: &Styles, group: &Group, r0: u32) -> std::result::Result<u32, XlsxError> {
+    let table = Table::ReviewLitigation;
+    region(ws, (r0, 0), (r0, 14), &format!("{}{}", table.numbering(), table.label()), &styles.header)?;
+    let h = r0 + 1;
+    region(ws, (h, 0), (h, 4), Item::Review.label(), &styles.header)?;
+    region(ws, (h, 5), (h, 14), "行政诉讼", &styles.header)?;
+    region(ws, (h + 1, 5), (h + 1, 9), Item::LitigationDirect.label(), &styles.header)?;
+    region(ws, (h + 1, 10), (h + 1, 14), Item::LitigationAfterReview.label(), &styles.header)?;
+    let leaves = measures(table, Template::V2021);
+    for (b, block) in [Item::Review, Item::LitigationDirect, Item::LitigationAfterReview].iter().enumerate() {
+        for (i, m) in leaves.iter().enumerate() {
+            let c = (b * leaves.len() + i) as u16;
+            if b == 0 {
+                region(ws, (h + 1, c), (h + 2, c), m.label(), &styles.header)?;
+            } else {
+                region(ws, (h + 2, c), (h + 2, c), m.label(), &styles.header)?;
+            }
+            let key = Key::new(*block, *m);
+            value(ws, styles, (h + 3, c), key, group.cells.get(&key), 1)?;
+        }
+    }
+    Ok(h + 4)
+}
+
+/// The legend: what the shading and the notes mean.
+fn legend(ws: &mut Sheet, styles: &Styles) -> Res {
+    ws.write_string(0, 0, format!("{MARKER}legend"))?;
+    ws.set_column_width(1, 80)?;
+    let rows: [(&str, &Format); 4] = [
+        ("各表为本级所辖单位报告之和；空白格为所有单位均未填写（空白不等于 0）。", &styles.plain),
+        ("黄色：该合计含由勾稽关系推出的数值（单元格批注注明单位数）。", &styles.inferred),
+        ("蓝色：部分单位该格空白，合计只含已填写的单位（单元格批注注明单位数）。", &styles.partial),
+        (
+            "“覆盖情况”列出应报、已报、未报单位；“勾稽检查”列出不平衡之处及推算值；“明细”为逐项数据。",
+            &styles.plain,
+        ),
+    ];
+    for (i, (text, format)) in rows.iter().enumerate() {
+        ws.write_string_with_format(i as u32 + 1, 1, *text, format)?;
+    }
+    Ok(())
+}
+
+/// The coverage frame with the lists of units as names.
+fn coverage_rows(coverage: &DataFrame) -> Result<DataFrame> {
+    let err = |e| polars_error("writing the workbook", e);
+    let reg = crate::divisions::registry();
+    let names = |column: &str| -> Result<Column> {
+        let list = coverage.column(column).map_err(err)?.list().map_err(err)?.clone();
+        let text: Vec<String> = (0..list.len())
+            .map(|i| {
+                let units = list.get_as_series(i).and_then(|s| s.cast(&DataType::UInt32).ok());
+                units
+                    .map(|s| {
+                        s.u32()
+                            .map(|u| {
+                                u.iter()
+                                    .flatten()
+                                    .map(|c| reg.get(c).map_or_else(|| c.to_string(), |d| d.name.clone()))
+                                    .collect::<Vec<_>>()
+                                    .join("、")
+                            })
+                            .unwrap_or_default()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
+        Ok(Column::new(column.into(), text))
+    };
+    let mut out = coverage
+        .select([cols::LEVEL, cols::CODE, cols::NAME, cols::YEAR, cols::UNITS_REPORTED, cols::UNITS_EXPECTED])
+        .map_err(err)?;
+    for column in ["missing", "outside"] {
+        out.with_column(names(column)?).map_err(err)?;
+    }
+    Ok(out)
+}
+
+/// A frame as a plain table under its marker: a header row, then one row per frame row.
+fn frame_sheet(ws: &mut Sheet, styles: &Styles, what: &str, df: &DataFrame) -> Res {
+    ws.write_string(0, 0, format!("{MARKER}{what}"))?;
+    for (c, column) in df.columns().iter().enumerate() {
+        let c = c as u16;
+        ws.write_string_with_format(1, c, column.name().as_str(), &styles.header)?;
+        let s = column.as_materialized_series();
+        match s.dtype() {
+            dt if dt.is_integer() => {
+                let v = s.cast(&DataType::Int64).map_err(|e| XlsxError::ParameterError(e.to_string()))?;
+                for (r, x) in
+                    v.i64().map_err(|e| XlsxError::ParameterError(e.to_string()))?.iter().enumerate()
+                {
+                    if let Some(x) = x {
+                        ws.write_number(r as u32 + 2, c, x as f64)?;
+                    }
+                }
+            }
+            DataType::Float64 | DataType::Float32 => {
+                let v = s.cast(&DataType::Float64).map_err(|e| XlsxError::ParameterError(e.to_string()))?;
+                for (r, x) in
+                    v.f64().map_err(|e| XlsxError::ParameterError(e.to_string()))?.iter().enumerate()
+                {
+                    if let Some(x) = x.filter(|x| x.is_finite()) {
+                        ws.write_number(r as u32 + 2, c, x)?;
+                    }
+                }
+            }
+            _ => {
+                let v = s.cast(&DataType::String).map_err(|e| XlsxError::ParameterError(e.to_string()))?;
+                for (r, x) in
+                    v.str().map_err(|e| XlsxError::ParameterError(e.to_string()))?.iter().enumerate()
+                {
+                    if let Some(x) = x {
+                        ws.write_string(r as u32 + 2, c, x)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
