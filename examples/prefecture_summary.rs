@@ -34,6 +34,11 @@
 //! with its quartiles and the outliers beyond 3 × IQR (`xxgk::compare::rank`; the machine
 //! formats write that frame).
 //!
+//! `--format svg --item KEY [--year Y] [--out FILE]` draws one cell (`table.item.measure`, e.g.
+//! `applications.new_received.total`) for every group of the level in year Y (default: the
+//! latest) as bars (`xxgk::output::chart::units`; cargo feature `charts`). `--within CODE` keeps
+//! the units of one prefecture or province, for every output.
+//!
 //! `--format xlsx --out FILE` writes the summed report in the national layout of each year's
 //! template, one sheet per group and year, with sheets of coverage, findings and tidy rows
 //! (`xxgk::output::xlsx`; needs the default cargo feature `xlsx`).
@@ -69,6 +74,12 @@ struct Cli {
     /// With --rank: how many groups to show from the top and from the bottom
     #[arg(long, value_name = "N", default_value_t = 3)]
     top: usize,
+    /// With --format svg: the cell to draw for each group, as table.item.measure
+    #[arg(long, value_name = "KEY", required_if_eq("format", "svg"))]
+    item: Option<Key>,
+    /// Only the units within this prefecture or province (a division code)
+    #[arg(long, value_name = "CODE")]
+    within: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -82,8 +93,11 @@ fn summary(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {
         return handover(cli, loaded);
     }
     let (files, counts) = (loaded.files, loaded.counts);
-    let tidy = common::years(loaded.tidy()?, input).collect()?;
+    let tidy = within(common::years(loaded.tidy()?, input), cli.within).collect()?;
     let mut sums = xxgk::rollup::by(tidy.clone().lazy(), level)?.collect()?;
+    if input.format == common::Format::Svg {
+        return chart(cli, &sums);
+    }
     if let Some(metric) = cli.rank {
         let mut ranks = xxgk::compare::rank(sums.lazy(), metric)?.collect()?;
         if common::write_frame(input, &mut ranks, &["year"])? {
@@ -148,6 +162,35 @@ fn summary(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// `--within CODE`: the rows of the units in that prefecture or province (or that unit).
+fn within(tidy: LazyFrame, code: Option<u32>) -> LazyFrame {
+    match code {
+        None => tidy,
+        Some(c) => tidy.filter(
+            col("division_code")
+                .eq(lit(c))
+                .or(col("prefecture_code").eq(lit(c)))
+                .or(col("province_code").eq(lit(c))),
+        ),
+    }
+}
+
+/// `--format svg --item KEY`: one cell in one year for every group, as bars.
+#[cfg(feature = "charts")]
+fn chart(cli: &Cli, sums: &DataFrame) -> Result<(), Box<dyn Error>> {
+    let key = cli.item.ok_or("--format svg needs --item KEY")?;
+    let year = match cli.input.years.iter().max() {
+        Some(&y) => y,
+        None => sums.column("year")?.i32()?.max().ok_or("nothing to draw: no year has a value")?,
+    };
+    common::write_svg(&cli.input, &xxgk::output::chart::units(sums, key, year)?)
+}
+
+#[cfg(not(feature = "charts"))]
+fn chart(_: &Cli, _: &DataFrame) -> Result<(), Box<dyn Error>> {
+    Err("this build draws no charts (cargo feature `charts`)".into())
+}
+
 /// `--format xlsx`: the summed report in the national layout, with coverage, findings and the
 /// tidy rows, as a workbook.
 #[cfg(feature = "xlsx")]
@@ -156,10 +199,21 @@ fn handover(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {
     let input = &cli.input;
     let path = input.out.as_deref().ok_or("--format xlsx needs --out FILE")?;
     let checked = loaded.checked()?;
-    let tidy = common::years(xxgk::frame::tidy(&checked)?.lazy(), input).collect()?;
+    let tidy = within(common::years(xxgk::frame::tidy(&checked)?.lazy(), input), cli.within).collect()?;
     let rollup = xxgk::rollup::by(tidy.clone().lazy(), level)?.collect()?;
     let coverage = xxgk::rollup::coverage(tidy.clone().lazy(), level)?.collect()?;
-    let findings = common::years(checked.frame()?.lazy(), input).collect()?;
+    let mut findings = common::years(checked.frame()?.lazy(), input);
+    if cli.within.is_some() {
+        // The findings of the units kept.
+        let units = tidy.clone().lazy().select([col("division_code")]).unique(None, UniqueKeepStrategy::Any);
+        findings = findings.join(
+            units,
+            [col("division_code")],
+            [col("division_code")],
+            JoinArgs::new(JoinType::Semi),
+        );
+    }
+    let findings = findings.collect()?;
     let parts = xxgk::output::Handover {
         rollup: &rollup,
         coverage: &coverage,

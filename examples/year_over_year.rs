@@ -19,6 +19,12 @@
 //! prev_blank_units, inferred_units, prev_inferred_units` (counts in 件, money in 分). `--year Y`
 //! keeps the comparisons ending in year Y. The table shows the totals of tables 三 and 四 and all
 //! of table 二, money in 元.
+//!
+//! `--format svg [--group CODE] [--out FILE]` draws one group's main series over the years —
+//! new applications, granted, withheld, administrative reviews and suits — with the 2021
+//! template change marked (`xxgk::output::chart::years`; cargo feature `charts`, on by default).
+//! The group is the first of the level unless `--group` names one (a division code; 0 is the
+//! nation).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -39,6 +45,9 @@ struct Cli {
     level: LevelArg,
     #[command(flatten)]
     input: Input,
+    /// With --format svg: the group to draw (a division code of the level; 0 for the nation)
+    #[arg(long, value_name = "CODE")]
+    group: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -48,6 +57,9 @@ fn main() -> ExitCode {
 fn year_over_year(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {
     let input = &cli.input;
     let sums = xxgk::rollup::by(loaded.tidy()?, xxgk::rollup::Level::from(cli.level.level))?;
+    if input.format == common::Format::Svg {
+        return chart(cli, common::years(sums, input).collect()?);
+    }
     let mut changes = common::years(xxgk::compare::years(sums)?, input).collect()?;
     if common::write_frame(input, &mut changes, &["year"])? {
         return Ok(());
@@ -101,4 +113,19 @@ fn year_over_year(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// `--format svg`: the chosen group's main series over the years.
+#[cfg(feature = "charts")]
+fn chart(cli: &Cli, sums: xxgk::polars::prelude::DataFrame) -> Result<(), Box<dyn Error>> {
+    let code = match cli.group {
+        Some(code) => code,
+        None => sums.column("code")?.u32()?.get(0).ok_or("nothing to draw: no group has a value")?,
+    };
+    common::write_svg(&cli.input, &xxgk::output::chart::years(&sums, code)?)
+}
+
+#[cfg(not(feature = "charts"))]
+fn chart(_: &Cli, _: xxgk::polars::prelude::DataFrame) -> Result<(), Box<dyn Error>> {
+    Err("this build draws no charts (cargo feature `charts`)".into())
 }

@@ -59,6 +59,15 @@ pub struct TableRead {
     pub cell: CellRef,
 }
 
+/// What the first cell of a sheet begins with when the sheet is xxgk's own and no report
+/// (the legend, coverage, findings and tidy rows that `output::xlsx` writes): the reader passes
+/// such a sheet by.
+///
+/// ```
+/// assert_eq!(xxgk::report::MARKER, "xxgk:");
+/// ```
+pub const MARKER: &str = "xxgk:";
+
 /// One unit's annual report, as read.
 ///
 /// ```

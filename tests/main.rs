@@ -3,6 +3,9 @@
 
 #[path = "suite/analysis.rs"]
 mod analysis;
+#[cfg(feature = "charts")]
+#[path = "suite/charts.rs"]
+mod charts;
 #[path = "suite/examples.rs"]
 mod examples;
 #[cfg(feature = "xlsx")]

@@ -81,6 +81,8 @@ pub enum Format {
     Parquet,
     /// A workbook (prefecture_summary: the summed report in the national layout).
     Xlsx,
+    /// A chart (year_over_year: one group's main series; prefecture_summary --item: bars).
+    Svg,
 }
 
 /// Run an example: usage errors exit 2 (clap), nothing loaded exits 1, errors are printed.
@@ -297,8 +299,22 @@ pub fn write_frame(input: &Input, df: &mut DataFrame, partitions: &[&str]) -> Re
             let path = input.out.as_deref().ok_or("--format xlsx needs --out FILE")?;
             write_xlsx(path, df)?;
         }
+        Format::Svg => {
+            return Err("--format svg: this output is a frame, not a chart (see the example's help)".into());
+        }
     }
     Ok(true)
+}
+
+/// Write a chart (SVG text) to `--out FILE` or stdout.
+pub fn write_svg(input: &Input, svg: &str) -> Result<(), Box<dyn Error>> {
+    let mut out = sink(input)?;
+    out.write_all(svg.as_bytes())?;
+    out.flush()?;
+    if let Some(path) = &input.out {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 #[cfg(feature = "xlsx")]

@@ -8,6 +8,10 @@
 //! which DuckDB (`read_parquet('out/**/*.parquet', hive_partitioning = true)`), Spark and
 //! polars' scanner read directly.
 
+#[cfg(feature = "charts")]
+pub mod chart;
+#[cfg(any(feature = "xlsx", feature = "charts"))]
+mod sums;
 #[cfg(feature = "xlsx")]
 mod xlsx;
 

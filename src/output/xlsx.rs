@@ -5,17 +5,17 @@
 //! an office can publish it, and xxgk reads it back as that group's report. Blank sums stay
 //! blank; a sum that includes inferred values, or over which some units were blank, is shaded
 //! and carries a note, as the legend sheet says. The legend, coverage, findings and tidy-rows
-//! sheets begin with [`MARKER`](crate::read::MARKER), so the reader never takes them for reports.
+//! sheets begin with [`MARKER`](crate::report::MARKER), so the reader never takes them for reports.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use polars::prelude::*;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Note, Workbook, Worksheet, XlsxError};
 
+use super::sums::{Group, Sum, Sums};
 use crate::columns::{self as cols, polars_error};
 use crate::error::{Error, ErrorKind, Location, Result};
-use crate::read::MARKER;
+use crate::report::MARKER;
 use crate::schema::{Item, Key, Measure, Table, Template, Unit, captions, measures, measures_of};
 
 /// What goes into the workbook: the rollup and its coverage (required), the validation findings
@@ -65,7 +65,7 @@ pub fn xlsx(path: impl AsRef<Path>, parts: &Handover) -> Result<()> {
     };
     let mut wb = Workbook::new();
     let styles = Styles::new();
-    let sums = Sums::from(parts.rollup)?;
+    let sums = Sums::from(parts.rollup, "writing the workbook")?;
     let mut used: Vec<String> = Vec::new();
     for ((code, year), group) in &sums.groups {
         let name = sheet_name(&group.name, *code, *year, &used);
@@ -93,7 +93,7 @@ pub fn xlsx(path: impl AsRef<Path>, parts: &Handover) -> Result<()> {
 }
 
 /// Write frames as a workbook of plain tables, one sheet each (named as given, up to 31
-/// characters). Each sheet begins with [`MARKER`](crate::read::MARKER) and the sheet's name, so
+/// characters). Each sheet begins with [`MARKER`](crate::report::MARKER) and the sheet's name, so
 /// that xxgk never reads the workbook back as reports; the frame's column names head the table.
 ///
 /// ```
@@ -120,63 +120,6 @@ pub fn xlsx_frames(path: impl AsRef<Path>, sheets: &[(&str, &DataFrame)]) -> Res
         frame_sheet(ws, &styles, name, df).map_err(fail)?;
     }
     wb.save(path).map_err(fail)
-}
-
-/// One summed cell of the rollup.
-struct Sum {
-    value: Option<i64>,
-    blank_units: u32,
-    inferred_units: u32,
-}
-
-struct Group {
-    name: String,
-    level: String,
-    cells: BTreeMap<Key, Sum>,
-}
-
-/// The rollup frame by group and year.
-struct Sums {
-    groups: BTreeMap<(u32, i32), Group>,
-}
-
-impl Sums {
-    fn from(rollup: &DataFrame) -> Result<Sums> {
-        let err = |e| polars_error("writing the workbook", e);
-        let text = |name: &str| -> Result<Vec<Option<String>>> {
-            let c = rollup.column(name).map_err(err)?.cast(&DataType::String).map_err(err)?;
-            Ok(c.str().map_err(err)?.iter().map(|s| s.map(str::to_string)).collect())
-        };
-        let ints = |name: &str| -> Result<Vec<Option<i64>>> {
-            let c = rollup.column(name).map_err(err)?.cast(&DataType::Int64).map_err(err)?;
-            Ok(c.i64().map_err(err)?.iter().collect())
-        };
-        let (level, name, item, measure) =
-            (text(cols::LEVEL)?, text(cols::NAME)?, text(cols::ITEM)?, text(cols::MEASURE)?);
-        let (code, year, value) = (ints(cols::CODE)?, ints(cols::YEAR)?, ints(cols::VALUE)?);
-        let (blank, inferred) = (ints(cols::BLANK_UNITS)?, ints(cols::INFERRED_UNITS)?);
-        let mut groups: BTreeMap<(u32, i32), Group> = BTreeMap::new();
-        for i in 0..rollup.height() {
-            let (Some(c), Some(y), Some(it), Some(m)) = (code[i], year[i], &item[i], &measure[i]) else {
-                continue;
-            };
-            let key = Key::new(it.parse()?, m.parse()?);
-            let group = groups.entry((c as u32, y as i32)).or_insert_with(|| Group {
-                name: name[i].clone().unwrap_or_else(|| c.to_string()),
-                level: level[i].clone().unwrap_or_default(),
-                cells: BTreeMap::new(),
-            });
-            group.cells.insert(
-                key,
-                Sum {
-                    value: value[i],
-                    blank_units: blank[i].unwrap_or(0) as u32,
-                    inferred_units: inferred[i].unwrap_or(0) as u32,
-                },
-            );
-        }
-        Ok(Sums { groups })
-    }
 }
 
 /// A sheet name Excel accepts (31 characters, none of `[]:*?/\`), unique in the workbook.

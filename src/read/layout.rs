@@ -31,7 +31,7 @@ pub(super) fn reports(
     let mut found: Vec<(usize, Found)> = Vec::new();
     for (i, grid) in grids.iter().enumerate() {
         // xxgk's own sheets (a legend, a coverage table …) are no reports.
-        if matches!(grid.get(0, 0), Some(Cell::Text(t)) if t.starts_with(super::MARKER)) {
+        if matches!(grid.get(0, 0), Some(Cell::Text(t)) if t.starts_with(crate::report::MARKER)) {
             continue;
         }
         if let Some(reports) = tidy(path, grid, loose) {

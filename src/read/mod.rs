@@ -46,15 +46,6 @@ use crate::error::{Error, ErrorKind, Location, Result};
 use crate::report::{Batch, Diagnostic, DiagnosticKind, Report};
 use crate::schema::Severity;
 
-/// What the first cell of a sheet begins with when the sheet is xxgk's own and no report
-/// (the legend, coverage, findings and tidy rows of [`output::xlsx`](crate::output)): the reader
-/// passes such a sheet by.
-///
-/// ```
-/// assert_eq!(xxgk::read::MARKER, "xxgk:");
-/// ```
-pub const MARKER: &str = "xxgk:";
-
 /// The file extensions the reader opens.
 pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods"];
 

@@ -15,7 +15,7 @@ use xxgk::{ErrorKind, ReadOptions};
 use crate::read::{load_real, load_sample, root};
 use crate::sample;
 
-fn report(code: u32, year: i32, values: &BTreeMap<Key, Option<i64>>) -> Report {
+pub(crate) fn report(code: u32, year: i32, values: &BTreeMap<Key, Option<i64>>) -> Report {
     Report {
         division_code: code,
         division_name: xxgk::divisions::registry().get(code).map(|d| d.name.clone()).unwrap_or_default(),

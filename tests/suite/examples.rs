@@ -374,3 +374,46 @@ fn prefecture_summary_ranks_units_by_a_cell() {
     let bad = run("prefecture_summary", &["--rank", "applications.nonsense.total"]);
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
 }
+
+/// `--format svg`: year_over_year draws the prefecture's series, prefecture_summary draws bars
+/// of the chosen cell for the units of `--within`, and says when the cell is missing.
+#[cfg(feature = "charts")]
+#[test]
+fn the_examples_draw_charts() {
+    let dir = scratch("charts");
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let series = dir.join("series.svg");
+    let o = run("year_over_year", &["--format", "svg", "--out", series.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(&series).expect("the chart");
+    assert!(
+        svg.starts_with("<svg")
+            && svg.contains("伊犁哈萨克自治州（654000）")
+            && svg.contains("2021年起新版统计表")
+    );
+
+    let o = run(
+        "prefecture_summary",
+        &[
+            "--level",
+            "unit",
+            "--within",
+            "654000",
+            "--year",
+            "2022",
+            "--format",
+            "svg",
+            "--item",
+            "applications.new_received.total",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = stdout(&o);
+    assert!(svg.contains("2022年 各县级单位：本年新收政府信息公开申请数量（总计）"), "{svg}");
+    assert_eq!(svg.matches("fill=\"#0072B2\"").count(), 11, "a bar per unit");
+    let o = run("prefecture_summary", &["--level", "unit", "--within", "652300", "--format", "csv"]);
+    assert_eq!(csv_rows(&o).len(), 1, "no unit of 昌吉州 in the sample: {}", stderr(&o));
+
+    let o = run("prefecture_summary", &["--format", "svg"]);
+    assert_eq!(o.status.code(), Some(2), "--item is required: {}", stderr(&o));
+}

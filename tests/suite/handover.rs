@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use polars::prelude::*;
-use xxgk::read::{MARKER, ReadOptions};
+use xxgk::read::ReadOptions;
+use xxgk::report::MARKER;
 use xxgk::rollup::Level;
 use xxgk::schema::{Item, Key, Measure, Table, Template, captions, cells, measures, measures_of};
 
