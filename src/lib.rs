@@ -85,6 +85,8 @@ mod columns;
 pub mod compare;
 pub mod divisions;
 mod error;
+#[cfg(feature = "xlsx")]
+mod form;
 pub mod frame;
 pub mod normalize;
 pub mod output;

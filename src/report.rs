@@ -210,6 +210,11 @@ pub enum DiagnosticKind {
     Duplicate,
     /// The same cell of the schema was found twice in one report; the first is kept.
     DuplicateCell,
+    /// How a page or text file was decoded, when it was not declared UTF-8 (GBK detected …).
+    Encoding,
+    /// Numbers of published text that cannot be placed in their columns (a row with fewer
+    /// numbers than columns, numbers without a row): the cells are left blank.
+    Unplaced,
 }
 
 impl DiagnosticKind {
@@ -235,6 +240,8 @@ impl DiagnosticKind {
             DiagnosticKind::Conflict => "conflict",
             DiagnosticKind::Duplicate => "duplicate",
             DiagnosticKind::DuplicateCell => "duplicate_cell",
+            DiagnosticKind::Encoding => "encoding",
+            DiagnosticKind::Unplaced => "unplaced",
         }
     }
 }

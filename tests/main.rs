@@ -13,6 +13,9 @@ mod examples;
 mod handover;
 #[path = "suite/normalize.rs"]
 mod normalize;
+#[cfg(feature = "html")]
+#[path = "suite/published.rs"]
+mod published;
 #[path = "suite/read.rs"]
 mod read;
 #[path = "../examples/generate_dataset/sample.rs"]

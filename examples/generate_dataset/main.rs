@@ -9,6 +9,12 @@
 //!
 //! `data/real/新源县-2022.xlsx` is the real 新源县 2022 report, transcribed from its PDF.
 //!
+//! `data/html/` is one synthetic report (奎屯市 2022) published as web pages five ways (UTF-8,
+//! GBK declared `gb2312`, GBK undeclared, table 三 split over two tables, a page saved as
+//! `.xls`), and `data/published/` holds one report per published format: the real 新源县 text
+//! extracted from its PDF (committed, not written here), 伊宁县 as a page, 尼勒克县 as a
+//! workbook, with `expected.csv`.
+//!
 //! With `--national`, it writes instead a synthetic national dataset for benchmarks: every
 //! county-level unit of the registry (about 2,850) for each year of `--years`, in every layout
 //! of the sample, with `expected.csv` and `manifest.csv` — seeded, the same on every run. Keep
@@ -17,7 +23,7 @@
 //! Run it like this (from the repository root):
 //!
 //! ```text
-//! cargo run --example generate_dataset -- [ROOT]     # ROOT defaults to data/; rewrites sample/ and real/
+//! cargo run --example generate_dataset -- [ROOT]     # ROOT defaults to data/; rewrites sample/, real/, html/ and published/
 //! wrote 55 synthetic reports under data/sample and the real report data/real/新源县-2022.xlsx
 //!
 //! cargo run --release --example generate_dataset -- --national --years 2021-2025 --out target/national
@@ -79,6 +85,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let n = sample::write_sample(&sample_dir)?;
     let real = sample::write_real(&root.join("real"))?;
+    sample::write_html_fixtures(&root.join("html"))?;
+    sample::write_published(&root.join("published"))?;
     println!(
         "wrote {n} synthetic reports under {} and the real report {}",
         sample_dir.display(),

@@ -259,6 +259,190 @@ impl Canvas {
     }
 }
 
+impl Canvas {
+    /// The canvas as HTML tables, the way government sites publish a report: merged regions as
+    /// `rowspan`/`colspan`, line breaks as `<br>`, 商业企业 broken as `商业<br>企业`, some long
+    /// labels split over `<span>`s, empty cells as `&nbsp;`. `split` cuts the table in two at a
+    /// row in table 三 that no merge crosses; `unclosed` leaves out `</td>` and `</tr>`, as
+    /// hand-written pages do (a parser closes them).
+    fn html(&self, split: bool, unclosed: bool) -> String {
+        let mut text: BTreeMap<(u32, u16), String> = BTreeMap::new();
+        for (r, c, v) in &self.cells {
+            let s = match v {
+                CellOut::Text(s) => s.clone(),
+                CellOut::Number(x) => format!("{x}"),
+            };
+            text.insert((*r, *c), s);
+        }
+        let mut span: BTreeMap<(u32, u16), (u32, u16)> = BTreeMap::new();
+        let mut covered = std::collections::BTreeSet::new();
+        for (r1, c1, r2, c2, s) in &self.merges {
+            text.insert((*r1, *c1), s.clone());
+            span.insert((*r1, *c1), (r2 - r1 + 1, c2 - c1 + 1));
+            for r in *r1..=*r2 {
+                for c in *c1..=*c2 {
+                    if (r, c) != (*r1, *c1) {
+                        covered.insert((r, c));
+                    }
+                }
+            }
+        }
+        let rows =
+            text.keys().map(|k| k.0).chain(covered.iter().map(|k: &(u32, u16)| k.0)).max().unwrap_or(0);
+        let cols =
+            text.keys().map(|k| k.1).chain(covered.iter().map(|k: &(u32, u16)| k.1)).max().unwrap_or(0);
+        // Where to split: the first row after the middle of table 三 that no merge crosses.
+        let start_of_three = text.iter().find(|(_, t)| t.starts_with("三、收到")).map(|(k, _)| k.0);
+        let cut = match (split, start_of_three) {
+            (true, Some(s)) => {
+                (s + 12..rows).find(|&r| self.merges.iter().all(|(r1, _, r2, _, _)| !(*r1 < r && r <= *r2)))
+            }
+            _ => None,
+        };
+        let (td_end, tr_end) = if unclosed { ("", "") } else { ("</td>", "</tr>") };
+        let mut out = String::from("<table border=\"1\" cellspacing=\"0\">\n");
+        let mut turn = 0;
+        for r in 0..=rows {
+            if Some(r) == cut {
+                out.push_str("</table>\n<p>（续表）</p>\n<table border=\"1\" cellspacing=\"0\">\n");
+            }
+            out.push_str("<tr>");
+            for c in 0..=cols {
+                if covered.contains(&(r, c)) {
+                    continue;
+                }
+                let attrs = match span.get(&(r, c)) {
+                    Some((rs, cs)) => {
+                        let mut a = String::new();
+                        if *rs > 1 {
+                            a.push_str(&format!(" rowspan=\"{rs}\""));
+                        }
+                        if *cs > 1 {
+                            a.push_str(&format!(" colspan=\"{cs}\""));
+                        }
+                        a
+                    }
+                    None => String::new(),
+                };
+                let body = match text.get(&(r, c)) {
+                    None => "&nbsp;".to_string(),
+                    Some(t) if t == "商业企业" => "商业<br>企业".to_string(),
+                    Some(t) if t.chars().count() > 8 && !t.contains('\n') => {
+                        turn += 1;
+                        if turn % 3 == 0 {
+                            let half = t.chars().count() / 2;
+                            let (a, b): (String, String) =
+                                (t.chars().take(half).collect(), t.chars().skip(half).collect());
+                            format!("<span>{a}</span><span style=\"font-size:12px\">{b}</span>")
+                        } else {
+                            t.clone()
+                        }
+                    }
+                    Some(t) => t.replace('\n', "<br>"),
+                };
+                out.push_str(&format!("<td{attrs}>{body}{td_end}"));
+            }
+            out.push_str(&format!("{tr_end}\n"));
+        }
+        out.push_str("</table>\n");
+        out
+    }
+}
+
+/// How a page's bytes are written and declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Charset {
+    /// UTF-8, declared `<meta charset="utf-8">`.
+    Utf8,
+    /// GBK bytes, declared `gb2312` (as many government sites do).
+    Gb2312,
+    /// GBK bytes with no declaration at all.
+    GbkUndeclared,
+}
+
+/// How a published page is put together.
+#[derive(Clone, Copy, Debug)]
+pub struct Page {
+    pub charset: Charset,
+    /// The report inside a one-cell layout table, with the site's header around it.
+    pub layout: bool,
+    /// `</td>` and `</tr>` left out.
+    pub unclosed: bool,
+    /// Table 三 cut over two tables.
+    pub split: bool,
+}
+
+/// Write one report as a published HTML page, its tables drawn in `style` (`ThreeSheets`: three
+/// tables under headings of their own; otherwise one big table).
+#[allow(clippy::too_many_arguments)] // one call per fixture; a struct would only rename them
+pub fn write_html(
+    path: &Path,
+    unit: &str,
+    year: i32,
+    values: &Values,
+    style: Style,
+    seed: u64,
+    page: Page,
+    synthetic: bool,
+) -> Res<()> {
+    let t = Template::for_year(year);
+    let mut pen = Pen::new(style, values, seed);
+    let heading = title(unit, year);
+    let mut body = String::new();
+    if style == Style::ThreeSheets {
+        for draw in 0..3 {
+            let mut cv = Canvas::default();
+            match draw {
+                0 => draw_proactive(&mut cv, &mut pen, t, 0, 0),
+                1 => draw_applications(&mut cv, &mut pen, t, 0, 0),
+                _ => draw_review(&mut cv, &mut pen, 0, 0),
+            };
+            // The heading as a paragraph above its table, as most sites write it.
+            let heading_text = match &cv.cells[0].2 {
+                CellOut::Text(s) => s.clone(),
+                CellOut::Number(_) => String::new(),
+            };
+            cv.cells.remove(0);
+            body.push_str(&format!("<p style=\"text-indent:2em\"><strong>{heading_text}</strong></p>\n"));
+            body.push_str(&cv.html(page.split && draw == 1, page.unclosed));
+        }
+    } else {
+        let mut cv = Canvas::default();
+        let r = draw_proactive(&mut cv, &mut pen, t, 0, 0);
+        let r = draw_applications(&mut cv, &mut pen, t, r, 0);
+        draw_review(&mut cv, &mut pen, r, 0);
+        body.push_str(&cv.html(page.split, page.unclosed));
+    }
+    if synthetic {
+        body.push_str(&format!("<p>{SYNTHETIC}</p>\n"));
+    }
+    let declaration = match page.charset {
+        Charset::Utf8 => "<meta charset=\"utf-8\">",
+        Charset::Gb2312 => "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">",
+        Charset::GbkUndeclared => "",
+    };
+    let article = format!(
+        "<h1 style=\"text-align:center\">{heading}</h1>\n<p>来源：{unit}人民政府办公室　发布时间：{}-01-20</p>\n{body}",
+        year + 1
+    );
+    let main = if page.layout {
+        format!(
+            "<table width=\"100%\" class=\"layout\"><tr><td class=\"nav\"><a href=\"/\">首页</a> &gt; 政府信息公开 &gt; 年度报告</td></tr>\n<tr><td>\n{article}</td></tr></table>"
+        )
+    } else {
+        article
+    };
+    let html = format!(
+        "<!DOCTYPE html>\n<html>\n<head>\n{declaration}\n<title>{heading}_{unit}人民政府</title>\n<style>td {{ border: 1px solid #000; }}</style>\n</head>\n<body>\n{main}\n</body>\n</html>\n"
+    );
+    let bytes = match page.charset {
+        Charset::Utf8 => html.into_bytes(),
+        Charset::Gb2312 | Charset::GbkUndeclared => encoding_rs::GBK.encode(&html).0.into_owned(),
+    };
+    std::fs::write(path, bytes)?;
+    Ok(())
+}
+
 /// Where values go and how they look.
 struct Pen<'a> {
     style: Style,
@@ -267,7 +451,16 @@ struct Pen<'a> {
     turn: usize,
 }
 
-impl Pen<'_> {
+impl<'a> Pen<'a> {
+    /// A pen for `style`: how it writes blanks depends on the style, which one on `seed`.
+    fn new(style: Style, values: &'a Values, seed: u64) -> Pen<'a> {
+        let blank_tokens: &[&str] = match style {
+            Style::TextAndBlanks => &["—", "-", "/", "无", ""],
+            _ => &["", "—"],
+        };
+        Pen { style, values, blank_tokens, turn: seed as usize }
+    }
+
     fn put(&mut self, cv: &mut Canvas, r: u32, c: u16, key: Key) {
         let Some(slot) = self.values.get(&key) else { return };
         match slot {
@@ -530,11 +723,7 @@ pub fn add_report_sheets(
     synthetic: bool,
 ) -> Res<()> {
     let t = Template::for_year(year);
-    let tokens: &[&str] = match style {
-        Style::TextAndBlanks => &["—", "-", "/", "无", ""],
-        _ => &["", "—"],
-    };
-    let mut pen = Pen { style, values, blank_tokens: tokens, turn: seed as usize };
+    let mut pen = Pen::new(style, values, seed);
     let heading = match unit {
         Some(u) => title(u, year),
         None => format!("{year}年政府信息公开工作年度报告"),
@@ -626,22 +815,18 @@ pub struct Planned {
     pub values: Values,
 }
 
-/// Write the synthetic sample prefecture (伊犁州's 11 units, 2019–2023) under `root`, with
-/// `expected.csv` and `manifest.csv`. Returns the number of reports written.
-pub fn write_sample(root: &Path) -> Res<usize> {
-    let mut written: Vec<(u32, i32, Values)> = Vec::new();
-    let mut manifest = String::from("path,unit,year\n");
-    let styles = [Style::Template, Style::ThreeSheets, Style::Messy, Style::TextAndBlanks];
-    let mut carries: BTreeMap<u32, Carry> = BTreeMap::new();
-    for year in 2019..=2023 {
-        let dir = root.join(year.to_string());
-        std::fs::create_dir_all(&dir)?;
-        let mut collection: Vec<(u32, &str, Values)> = Vec::new();
-        let mut tidy: Vec<(u32, Values)> = Vec::new();
-        for (i, &(code, name)) in YILI.iter().enumerate() {
+/// The years of the sample prefecture.
+pub const SAMPLE_YEARS: std::ops::RangeInclusive<i32> = 2019..=2023;
+
+/// The sample's published values of unit `YILI[i]`, one per year of [`SAMPLE_YEARS`]: consistent
+/// across years, some zeros written blank, and one deliberate error (察布查尔 2023).
+pub fn sample_series(i: usize) -> Vec<Values> {
+    let code = YILI[i].0;
+    let mut carry = Carry::default();
+    SAMPLE_YEARS
+        .map(|year| {
             let mut rng = Rng::new(u64::from(code) * 10_000 + year as u64);
-            let carry = carries.entry(code).or_default();
-            let clean = consistent(year, &mut rng, carry);
+            let clean = consistent(year, &mut rng, &mut carry);
             let mut values: Values = if (i + year as usize) % 4 == 3 {
                 blank_some_zeros(&clean, &mut rng)
             } else {
@@ -652,6 +837,25 @@ pub fn write_sample(root: &Path) -> Res<usize> {
                 let k = Key::new(Item::Total, Measure::NaturalPerson);
                 values.insert(k, values[&k].map(|x| x + 1));
             }
+            values
+        })
+        .collect()
+}
+
+/// Write the synthetic sample prefecture (伊犁州's 11 units, 2019–2023) under `root`, with
+/// `expected.csv` and `manifest.csv`. Returns the number of reports written.
+pub fn write_sample(root: &Path) -> Res<usize> {
+    let mut written: Vec<(u32, i32, Values)> = Vec::new();
+    let mut manifest = String::from("path,unit,year\n");
+    let styles = [Style::Template, Style::ThreeSheets, Style::Messy, Style::TextAndBlanks];
+    let series: Vec<Vec<Values>> = (0..YILI.len()).map(sample_series).collect();
+    for year in 2019..=2023 {
+        let dir = root.join(year.to_string());
+        std::fs::create_dir_all(&dir)?;
+        let mut collection: Vec<(u32, &str, Values)> = Vec::new();
+        let mut tidy: Vec<(u32, Values)> = Vec::new();
+        for (i, &(code, name)) in YILI.iter().enumerate() {
+            let values = series[i][(year - SAMPLE_YEARS.start()) as usize].clone();
             let slot = (i + year as usize) % 7;
             match slot {
                 5 if year >= 2020 => collection.push((code, name, values.clone())),
@@ -707,6 +911,58 @@ pub fn write_sample(root: &Path) -> Res<usize> {
     std::fs::write(root.join("expected.csv"), expected_csv(&rows))?;
     std::fs::write(root.join("manifest.csv"), manifest)?;
     Ok(written.len())
+}
+
+/// The sample's 2022 values of the unit named `name` (one of [`YILI`]).
+pub fn sample_2022(name: &str) -> Values {
+    let i = YILI.iter().position(|&(_, n)| n == name).expect("a unit of the sample");
+    sample_series(i).swap_remove((2022 - SAMPLE_YEARS.start()) as usize)
+}
+
+/// The HTML fixtures under `root`: 奎屯市 2022 (the sample's values, some zeros written blank)
+/// published five ways — every layout quirk and character set the reader must take.
+pub fn write_html_fixtures(root: &Path) -> Res<()> {
+    std::fs::create_dir_all(root)?;
+    let values = sample_2022("奎屯市");
+    let page = |charset, layout, unclosed, split| Page { charset, layout, unclosed, split };
+    let variants = [
+        ("奎屯市-2022-utf8.html", Style::Template, page(Charset::Utf8, true, true, false)),
+        ("奎屯市-2022-gb2312.html", Style::ThreeSheets, page(Charset::Gb2312, false, false, true)),
+        ("奎屯市-2022-gbk.htm", Style::Messy, page(Charset::GbkUndeclared, false, false, false)),
+        ("奎屯市-2022-split.shtml", Style::Template, page(Charset::Utf8, false, true, true)),
+        // A page saved with a spreadsheet's extension, as some sites offer it for download.
+        ("奎屯市-2022.xls", Style::TextAndBlanks, page(Charset::Utf8, true, false, false)),
+    ];
+    for (i, (file, style, page)) in variants.into_iter().enumerate() {
+        write_html(&root.join(file), "奎屯市", 2022, &values, style, i as u64, page, true)?;
+    }
+    std::fs::write(root.join("expected.csv"), expected_csv(&[(654003, 2022, &values)]))?;
+    Ok(())
+}
+
+/// The published-formats folder under `root`: one report per format, four units of 2022 — the
+/// real 新源县 text extracted from its PDF (committed as it came, not written here), 伊宁县 as a
+/// web page, 尼勒克县 as a workbook (the sample's values) — and `expected.csv` with every value
+/// each of them publishes.
+pub fn write_published(root: &Path) -> Res<()> {
+    std::fs::create_dir_all(root)?;
+    let yining = sample_2022("伊宁县");
+    let page = Page { charset: Charset::Utf8, layout: true, unclosed: false, split: false };
+    write_html(&root.join("伊宁县-2022.html"), "伊宁县", 2022, &yining, Style::Template, 3, page, true)?;
+    let nileke = sample_2022("尼勒克县");
+    write_report(
+        &root.join("尼勒克县-2022.xlsx"),
+        Some("尼勒克县"),
+        2022,
+        &nileke,
+        Style::Template,
+        10,
+        true,
+    )?;
+    let xinyuan = xinyuan_2022();
+    let rows = [(654021, 2022, &yining), (654025, 2022, &xinyuan), (654028, 2022, &nileke)];
+    std::fs::write(root.join("expected.csv"), expected_csv(&rows))?;
+    Ok(())
 }
 
 /// Write the transcribed 新源县 2022 report under `root`.

@@ -15,8 +15,9 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Note, Workbook, 
 use super::sums::{Group, Sum, Sums};
 use crate::columns::{self as cols, polars_error};
 use crate::error::{Error, ErrorKind, Location, Result};
+use crate::form::Part;
 use crate::report::MARKER;
-use crate::schema::{Item, Key, Measure, Table, Template, Unit, captions, measures, measures_of};
+use crate::schema::{Item, Key, Template, Unit};
 
 /// What goes into the workbook: the rollup and its coverage (required), the validation findings
 /// and the tidy rows (each a sheet of its own when given).
@@ -185,11 +186,24 @@ fn tables(ws: &mut Sheet, styles: &Styles, group: &Group, code: u32, year: i32) 
     }
     let what = if group.level == "unit" { "" } else { "（汇总）" };
     let title = format!("{}（{code}）{year}年政府信息公开工作年度报告统计表{what}", group.name);
-    region(ws, (0, 0), (0, 9), &title, &styles.title)?;
-    let r = proactive(ws, styles, group, t, 2)?;
-    let r = applications(ws, styles, group, t, r + 1)?;
-    review(ws, styles, group, r + 1)?;
+    let form = crate::form::national(t, &title);
+    for text in &form.texts {
+        let format = match text.part {
+            Part::Title => &styles.title,
+            Part::Header => &styles.header,
+            Part::Label => &styles.label,
+        };
+        region(ws, at(text.first), at(text.last), &text.text, format)?;
+    }
+    for slot in &form.slots {
+        value(ws, styles, at(slot.at), slot.key, group.cells.get(&slot.key), slot.span as u16)?;
+    }
     Ok(())
+}
+
+/// A form cell as the workbook addresses it (the form is 15 columns wide).
+fn at((row, col): (u32, u32)) -> (u32, u16) {
+    (row, col as u16)
 }
 
 /// One value cell: blank stays blank; money in the unit its header states; shaded and noted
@@ -251,143 +265,6 @@ fn decimal(v: i64, unit: i64) -> String {
     let part = format!("{part:0digits$}");
     let part = part.trim_end_matches('0');
     if part.is_empty() { format!("{sign}{whole}") } else { format!("{sign}{whole}.{part}") }
-}
-
-/// 二、主动公开政府信息情况: one sub-table per caption of the template.
-fn proactive(
-    ws: &mut Sheet,
-    styles: &Styles,
-    group: &Group,
-    t: Template,
-    mut r: u32,
-) -> std::result::Result<u32, XlsxError> {
-    let table = Table::Proactive;
-    region(ws, (r, 0), (r, 5), &format!("{}{}", table.numbering(), table.label()), &styles.header)?;
-    r += 1;
-    for caption in captions(t) {
-        let items: Vec<Item> =
-            Item::ALL.iter().copied().filter(|i| i.caption() == Some(caption) && i.in_template(t)).collect();
-        let Some(first) = items.first() else { continue };
-        let cols = measures_of(*first, t);
-        region(ws, (r, 0), (r, 5), caption.label(), &styles.header)?;
-        region(ws, (r + 1, 0), (r + 1, 2), "信息内容", &styles.header)?;
-        // The measures fill columns 3–5; the last stretches to column 5.
-        let span = |i: usize| if i + 1 == cols.len() { 3 - i as u16 } else { 1 };
-        for (i, m) in cols.iter().enumerate() {
-            region(
-                ws,
-                (r + 1, 3 + i as u16),
-                (r + 1, 2 + i as u16 + span(i)),
-                m.label_in(t),
-                &styles.header,
-            )?;
-        }
-        r += 2;
-        for item in items {
-            region(ws, (r, 0), (r, 2), item.label_in(t), &styles.label)?;
-            for (i, m) in cols.iter().enumerate() {
-                let key = Key::new(item, *m);
-                value(ws, styles, (r, 3 + i as u16), key, group.cells.get(&key), span(i))?;
-            }
-            r += 1;
-        }
-    }
-    Ok(r)
-}
-
-/// 三、收到和处理政府信息公开申请情况: the matrix with its three header rows and merged groups.
-fn applications(
-    ws: &mut Sheet,
-    styles: &Styles,
-    group: &Group,
-    t: Template,
-    r0: u32,
-) -> std::result::Result<u32, XlsxError> {
-    let table = Table::Applications;
-    let cols = measures(table, t);
-    let (label, first) = (0u16, 3u16);
-    let last = first + cols.len() as u16 - 1;
-    region(ws, (r0, 0), (r0, last), &format!("{}{}", table.numbering(), table.label()), &styles.header)?;
-    let h = r0 + 1;
-    region(
-        ws,
-        (h, 0),
-        (h + 2, 2),
-        "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
-        &styles.label,
-    )?;
-    region(ws, (h, first), (h, last), "申请人情况", &styles.header)?;
-    for (i, m) in cols.iter().enumerate() {
-        let c = first + i as u16;
-        match m {
-            Measure::NaturalPerson | Measure::Total => {
-                region(ws, (h + 1, c), (h + 2, c), m.label(), &styles.header)?
-            }
-            _ => region(ws, (h + 2, c), (h + 2, c), m.label(), &styles.header)?,
-        }
-    }
-    region(ws, (h + 1, first + 1), (h + 1, last - 1), "法人或其他组织", &styles.header)?;
-    let rows: Vec<Item> = Item::ALL
-        .iter()
-        .copied()
-        .filter(|i| i.table() == table && i.in_template(t) && !i.is_heading() && !i.is_derived(t))
-        .collect();
-    let mut r = h + 3;
-    let outcomes = rows.iter().filter(|i| i.parent().is_some()).count() as u32;
-    let mut outcome_first = None;
-    for item in rows {
-        let numbered = format!("{}{}", item.numbering().unwrap_or(""), item.label_in(t));
-        match item.parent() {
-            None => region(ws, (r, label), (r, 2), &numbered, &styles.label)?,
-            Some(Item::Outcomes) => {
-                outcome_first.get_or_insert(r);
-                region(ws, (r, 1), (r, 2), &numbered, &styles.label)?;
-            }
-            Some(g) => {
-                outcome_first.get_or_insert(r);
-                let members = g.members(t);
-                if members.first() == Some(&item) {
-                    let text = format!("{}{}", g.numbering().unwrap_or(""), g.label_in(t));
-                    region(ws, (r, 1), (r + members.len() as u32 - 1, 1), &text, &styles.label)?;
-                }
-                region(ws, (r, 2), (r, 2), &numbered, &styles.label)?;
-            }
-        }
-        for (i, m) in cols.iter().enumerate() {
-            let key = Key::new(item, *m);
-            value(ws, styles, (r, first + i as u16), key, group.cells.get(&key), 1)?;
-        }
-        r += 1;
-    }
-    if let Some(f) = outcome_first {
-        region(ws, (f, 0), (f + outcomes - 1, 0), "三、本年度办理结果", &styles.label)?;
-    }
-    Ok(r)
-}
-
-/// 四、政府信息公开行政复议、行政诉讼情况: one row of fifteen, under two header levels.
-fn review(ws: &mut Sheet, styles: &Styles, group: &Group, r0: u32) -> std::result::Result<u32, XlsxError> {
-    let table = Table::ReviewLitigation;
-    region(ws, (r0, 0), (r0, 14), &format!("{}{}", table.numbering(), table.label()), &styles.header)?;
-    let h = r0 + 1;
-    region(ws, (h, 0), (h, 4), Item::Review.label(), &styles.header)?;
-    region(ws, (h, 5), (h, 14), "行政诉讼", &styles.header)?;
-    region(ws, (h + 1, 5), (h + 1, 9), Item::LitigationDirect.label(), &styles.header)?;
-    region(ws, (h + 1, 10), (h + 1, 14), Item::LitigationAfterReview.label(), &styles.header)?;
-    let leaves = measures(table, Template::V2021);
-    for (b, block) in [Item::Review, Item::LitigationDirect, Item::LitigationAfterReview].iter().enumerate() {
-        for (i, m) in leaves.iter().enumerate() {
-            let c = (b * leaves.len() + i) as u16;
-            if b == 0 {
-                region(ws, (h + 1, c), (h + 2, c), m.label(), &styles.header)?;
-            } else {
-                region(ws, (h + 2, c), (h + 2, c), m.label(), &styles.header)?;
-            }
-            let key = Key::new(*block, *m);
-            value(ws, styles, (h + 3, c), key, group.cells.get(&key), 1)?;
-        }
-    }
-    Ok(h + 4)
 }
 
 /// The legend: what the shading and the notes mean.

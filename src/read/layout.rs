@@ -92,7 +92,8 @@ fn folders(path: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A year named in a text: four digits 1990–2100, preferring one followed by 年.
+/// A year named in a text: four digits 1990–2100, preferring one followed by 年; a date's year
+/// (`2023-01-20`, `2023/1/20`, `2023年1月20日`: a page's publication date) is not the report's.
 fn year_in(text: &str) -> Option<i32> {
     let chars: Vec<char> = text.chars().collect();
     let mut any = None;
@@ -103,7 +104,8 @@ fn year_in(text: &str) -> Option<i32> {
         let after = chars.get(i + 4).is_some_and(|c| c.is_ascii_digit());
         if window.iter().all(char::is_ascii_digit) && !before && !after {
             let y: i32 = window.iter().collect::<String>().parse().unwrap_or(0);
-            if (1990..=2100).contains(&y) {
+            let date = is_date(&chars[i + 4..]);
+            if (1990..=2100).contains(&y) && !date {
                 if chars.get(i + 4) == Some(&'年') {
                     return Some(y);
                 }
@@ -115,6 +117,21 @@ fn year_in(text: &str) -> Option<i32> {
         }
     }
     any
+}
+
+/// Whether the text after a year continues a date: `-01-20`, `/1/20`, `.1.20`, `年1月`.
+fn is_date(rest: &[char]) -> bool {
+    let digit = |c: &char| c.is_ascii_digit() || ('０'..='９').contains(c);
+    let Some((&sep, rest)) = rest.split_first() else { return false };
+    let n = rest.iter().take_while(|c| digit(c)).count();
+    if n == 0 || n > 2 {
+        return false;
+    }
+    match (sep, rest.get(n)) {
+        ('年', Some('月')) => true,
+        ('-' | '/' | '.', Some(&next)) => next == sep && rest.get(n + 1).is_some_and(digit),
+        _ => false,
+    }
 }
 
 struct Sources<'a> {
@@ -639,5 +656,9 @@ mod tests {
         assert_eq!(year_in("新源县-2022"), Some(2022));
         assert_eq!(year_in("654025"), None);
         assert_eq!(year_in("2019-2020年对比，2020年报告"), Some(2020));
+        // A publication date is not the report's year; a numbered file is no date.
+        assert_eq!(year_in("发布时间：2023-01-20"), None);
+        assert_eq!(year_in("发布日期：2023年1月20日 2022年度报告"), Some(2022));
+        assert_eq!(year_in("报表2022-01"), Some(2022));
     }
 }

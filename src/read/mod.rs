@@ -29,6 +29,8 @@
 //! ```
 
 mod grid;
+#[cfg(feature = "html")]
+mod html;
 mod layout;
 mod locate;
 mod open;
@@ -46,8 +48,10 @@ use crate::error::{Error, ErrorKind, Location, Result};
 use crate::report::{Batch, Diagnostic, DiagnosticKind, Report};
 use crate::schema::Severity;
 
-/// The file extensions the reader opens.
-pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods"];
+/// The file extensions the reader opens: spreadsheets, and published pages (`html`, `htm`,
+/// `shtml`; feature `html`). Which reader reads a file is decided by its content: an `.xls`
+/// that is a page is read as a page.
+pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "html", "htm", "shtml"];
 
 /// A manifest entry: the unit and year of one file, given by the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -63,7 +63,13 @@ pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64, merges: bool
         return Err(diag(DiagnosticKind::Unreadable, at(), "the file is empty (0 bytes)".into()));
     }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let format = match (bytes.starts_with(ZIP_MAGIC), bytes.starts_with(CFB_MAGIC), ext.as_str()) {
+    let (zip, cfb) = (bytes.starts_with(ZIP_MAGIC), bytes.starts_with(CFB_MAGIC));
+    // Published pages, whatever their extension (an `.xls` from a government site is often a
+    // page): by content.
+    if !zip && !cfb && looks_like_html(&bytes) {
+        return html(path, &bytes, max_cells);
+    }
+    let format = match (zip, cfb, ext.as_str()) {
         (true, _, "xlsb") => Format::Xlsb,
         (true, _, "ods") => Format::Ods,
         (true, _, _) => Format::Xlsx,
@@ -76,6 +82,13 @@ pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64, merges: bool
             return Err(diag(DiagnosticKind::Unreadable, at(), message.into()));
         }
         (_, true, _) => Format::Xls,
+        (_, _, "html" | "htm" | "shtml") => {
+            return Err(diag(
+                DiagnosticKind::Unreadable,
+                at(),
+                "not an HTML page: no markup at its start".into(),
+            ));
+        }
         _ => {
             return Err(diag(
                 DiagnosticKind::Unreadable,
@@ -157,6 +170,50 @@ pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64, merges: bool
         ));
     }
     Ok(Opened { grids, notes, merges_skipped: format == Format::Xlsx && !merges })
+}
+
+#[cfg(feature = "html")]
+use super::html::looks_like_html;
+
+#[cfg(not(feature = "html"))]
+fn looks_like_html(bytes: &[u8]) -> bool {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    bytes[start..].starts_with(b"<")
+}
+
+/// A page: one grid of its tables and headings.
+#[cfg(feature = "html")]
+fn html(path: &Path, bytes: &[u8], max_cells: u64) -> Res<Opened> {
+    let decoded = super::html::decode(bytes, true);
+    let mut notes = Vec::new();
+    if let Some(note) = decoded.note {
+        notes.push(Diagnostic {
+            severity: Severity::Info,
+            kind: DiagnosticKind::Encoding,
+            location: Location::file(path),
+            message: note,
+        });
+    }
+    let grid = super::html::grid(&decoded.text, "page", max_cells).map_err(|cells| {
+        diag(
+            DiagnosticKind::Limit,
+            Location::file(path),
+            format!("the page holds {cells} table cells, over the limit of {max_cells}"),
+        )
+    })?;
+    if grid.is_empty() {
+        return Err(diag(DiagnosticKind::NoTable, Location::file(path), "the page holds no text".into()));
+    }
+    Ok(Opened { grids: vec![grid], notes, merges_skipped: false })
+}
+
+#[cfg(not(feature = "html"))]
+fn html(path: &Path, _: &[u8], _: u64) -> Res<Opened> {
+    Err(diag(
+        DiagnosticKind::Unreadable,
+        Location::file(path),
+        "an HTML page: this build reads no HTML (cargo feature `html`)".into(),
+    ))
 }
 
 fn unreadable(path: &Path, what: &str, e: &dyn std::fmt::Display) -> Diagnostic {

@@ -26,7 +26,7 @@ pub fn load_real() -> Batch {
     ReadOptions::new().from_dir(root().join("data/real")).expect("real folder")
 }
 
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
@@ -63,7 +63,7 @@ fn a_slice_of_the_national_dataset_reads_back_exactly() {
 
 /// Every value of `expected` (`division_code,year,key,value`) read, and nothing else.
 #[track_caller]
-fn assert_reproduces(batch: &Batch, expected: &Path) {
+pub(crate) fn assert_reproduces(batch: &Batch, expected: &Path) {
     let text = std::fs::read_to_string(expected).expect("expected.csv");
     let mut expected: BTreeMap<(u32, i32, Key), Option<i64>> = BTreeMap::new();
     for line in text.lines().skip(1) {
