@@ -16,7 +16,7 @@
 //! | `unit` | enum `件` / `分` | what `value` counts: 件 (cases, items, decisions) or 分 (money) |
 //! | `value` | i64 | counts in 件, money in 分; **null is blank**, never 0 |
 //! | `origin` | enum `published` / `inferred` / `derived` | see [`Origin`] |
-//! | `file`, `sheet`, `cell` | categorical | where the value was read (`cell` in A1 notation); a derived subtotal has the file and sheet of its table and no cell |
+//! | `file`, `sheet`, `cell` | categorical | where the value was read (`cell` in A1 notation); a row without a cell of its own (a derived subtotal, a value of published text that could not be placed) has the file and sheet of its table and no cell |
 //!
 //! Rows come report by report in the order given; within a report, the published and inferred
 //! values in reading order, then the derived group subtotals (`withheld`, `unable`,
@@ -115,27 +115,36 @@ pub fn tidy(checked: &Checked) -> Result<DataFrame> {
         key: Key,
         value: Option<i64>,
         origin: Origin,
+        /// Its cell, or for a row without one its table's first cell (for file and sheet).
         at: Option<CellRef>,
+        /// Whether `at` is the row's own cell.
+        own: bool,
     }
     let reports = checked.reports();
     let mut rows: Vec<Row> = Vec::with_capacity(reports.iter().map(|c| c.cells().len()).sum());
     for (i, c) in reports.iter().enumerate() {
         let r = c.report();
+        // A row without a cell of its own — a subtotal, a value of published text that could
+        // not be placed — has its table's file and sheet, so a report is one source.
+        let table_of = |table: Table| r.tables.iter().find(|t| t.table == table).map(|t| t.cell);
         for v in &r.values {
             let (value, origin) = match c.get(v.key) {
                 Some(res) if res.origin == Origin::Inferred => (res.value, Origin::Inferred),
                 _ => (v.value, Origin::Published),
             };
-            rows.push(Row { report: i, key: v.key, value, origin, at: v.cell });
+            let at = v.cell.or_else(|| table_of(v.key.table));
+            rows.push(Row { report: i, key: v.key, value, origin, at, own: v.cell.is_some() });
         }
-        // A subtotal has its table's file and sheet, and no cell.
-        let table = r.tables.iter().find(|t| t.table == Table::Applications).map(|t| CellRef {
-            row: 0,
-            col: 0,
-            ..t.cell
-        });
+        let table = table_of(Table::Applications);
         for (key, res) in c.cells().iter().filter(|(_, res)| res.origin == Origin::Derived) {
-            rows.push(Row { report: i, key: *key, value: res.value, origin: Origin::Derived, at: table });
+            rows.push(Row {
+                report: i,
+                key: *key,
+                value: res.value,
+                origin: Origin::Derived,
+                at: table,
+                own: false,
+            });
         }
     }
     let reg = registry();
@@ -158,7 +167,7 @@ pub fn tidy(checked: &Checked) -> Result<DataFrame> {
     let cell: Vec<Option<u32>> = rows
         .iter()
         .map(|row| {
-            let at = row.at.filter(|_| row.origin != Origin::Derived)?;
+            let at = row.at.filter(|_| row.own)?;
             Some(*cell_ids.entry((at.row, at.col)).or_insert_with(|| {
                 cell_names.push(Location::a1(at.row, at.col));
                 (cell_names.len() - 1) as u32

@@ -85,7 +85,6 @@ mod columns;
 pub mod compare;
 pub mod divisions;
 mod error;
-#[cfg(feature = "xlsx")]
 mod form;
 pub mod frame;
 pub mod normalize;

@@ -13,7 +13,6 @@ mod examples;
 mod handover;
 #[path = "suite/normalize.rs"]
 mod normalize;
-#[cfg(feature = "html")]
 #[path = "suite/published.rs"]
 mod published;
 #[path = "suite/read.rs"]

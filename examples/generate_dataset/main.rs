@@ -12,8 +12,9 @@
 //! `data/html/` is one synthetic report (奎屯市 2022) published as web pages five ways (UTF-8,
 //! GBK declared `gb2312`, GBK undeclared, table 三 split over two tables, a page saved as
 //! `.xls`), and `data/published/` holds one report per published format: the real 新源县 text
-//! extracted from its PDF (committed, not written here), 伊宁县 as a page, 尼勒克县 as a
-//! workbook, with `expected.csv`.
+//! extracted from its PDF (committed, not written here), 伊宁县 as a page, 霍城县 as a PDF,
+//! 尼勒克县 as a workbook, with `expected.csv`. `data/pdf/霍城县-2022.html` is the page
+//! `data/pdf/make.sh` turns into the PDF and its pdftotext outputs (committed).
 //!
 //! With `--national`, it writes instead a synthetic national dataset for benchmarks: every
 //! county-level unit of the registry (about 2,850) for each year of `--years`, in every layout
@@ -23,7 +24,7 @@
 //! Run it like this (from the repository root):
 //!
 //! ```text
-//! cargo run --example generate_dataset -- [ROOT]     # ROOT defaults to data/; rewrites sample/, real/, html/ and published/
+//! cargo run --example generate_dataset -- [ROOT]     # ROOT defaults to data/; rewrites sample/, real/, html/, published/, pdf/*.html
 //! wrote 55 synthetic reports under data/sample and the real report data/real/新源县-2022.xlsx
 //!
 //! cargo run --release --example generate_dataset -- --national --years 2021-2025 --out target/national
@@ -87,6 +88,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let real = sample::write_real(&root.join("real"))?;
     sample::write_html_fixtures(&root.join("html"))?;
     sample::write_published(&root.join("published"))?;
+    sample::write_pdf_source(&root.join("pdf"))?;
     println!(
         "wrote {n} synthetic reports under {} and the real report {}",
         sample_dir.display(),

@@ -940,10 +940,21 @@ pub fn write_html_fixtures(root: &Path) -> Res<()> {
     Ok(())
 }
 
+/// The PDF fixtures' source under `root`: 霍城县 2022 (the sample's values, some zeros blank) as
+/// the page `data/pdf/make.sh` prints to PDF with Chromium and extracts with pdftotext.
+pub fn write_pdf_source(root: &Path) -> Res<()> {
+    std::fs::create_dir_all(root)?;
+    let values = sample_2022("霍城县");
+    let page = Page { charset: Charset::Utf8, layout: false, unclosed: false, split: false };
+    write_html(&root.join("霍城县-2022.html"), "霍城县", 2022, &values, Style::ThreeSheets, 5, page, true)?;
+    std::fs::write(root.join("expected.csv"), expected_csv(&[(654023, 2022, &values)]))?;
+    Ok(())
+}
+
 /// The published-formats folder under `root`: one report per format, four units of 2022 — the
 /// real 新源县 text extracted from its PDF (committed as it came, not written here), 伊宁县 as a
-/// web page, 尼勒克县 as a workbook (the sample's values) — and `expected.csv` with every value
-/// each of them publishes.
+/// web page, 霍城县 as a PDF (made by `data/pdf/make.sh`), 尼勒克县 as a workbook (the sample's
+/// values) — and `expected.csv` with every value each of them publishes.
 pub fn write_published(root: &Path) -> Res<()> {
     std::fs::create_dir_all(root)?;
     let yining = sample_2022("伊宁县");
@@ -960,7 +971,14 @@ pub fn write_published(root: &Path) -> Res<()> {
         true,
     )?;
     let xinyuan = xinyuan_2022();
-    let rows = [(654021, 2022, &yining), (654025, 2022, &xinyuan), (654028, 2022, &nileke)];
+    // 霍城县's PDF is data/pdf's, copied here by data/pdf/make.sh.
+    let huocheng = sample_2022("霍城县");
+    let rows = [
+        (654021, 2022, &yining),
+        (654023, 2022, &huocheng),
+        (654025, 2022, &xinyuan),
+        (654028, 2022, &nileke),
+    ];
     std::fs::write(root.join("expected.csv"), expected_csv(&rows))?;
     Ok(())
 }

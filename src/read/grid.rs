@@ -43,6 +43,10 @@ pub struct Grid {
     merges: Vec<Merge>,
     /// Covered cell → its merge's anchor.
     covered: HashMap<(u32, u32), (u32, u32)>,
+    /// For a grid rebuilt from another source (published text laid out as the national form):
+    /// each cell's place in that source, or `None` where it has none. Absent: cells are their
+    /// own place.
+    origins: Option<HashMap<(u32, u32), (u32, u32)>>,
 }
 
 /// The most cells a merged region may cover (a region over a whole sheet would otherwise cost
@@ -172,6 +176,25 @@ impl Grid {
     /// The bottom row of the merged region anchored at `(row, col)`, or `row`.
     pub(crate) fn bottom(&self, row: u32, col: u32) -> u32 {
         self.merges.iter().find(|m| m.first == (row, col)).map_or(row, |m| m.last.0)
+    }
+
+    /// Say where the cell at `at` came from in the grid's source (`None`: nowhere, as for a
+    /// header the reader drew itself). Once any origin is set, cells without one have no place.
+    pub(crate) fn set_origin(&mut self, at: (u32, u32), from: Option<(u32, u32)>) {
+        let origins = self.origins.get_or_insert_with(HashMap::default);
+        match from {
+            Some(f) => origins.insert(at, f),
+            None => origins.remove(&at),
+        };
+    }
+
+    /// Where the cell at `(row, col)` came from: itself for a sheet, its place in the source
+    /// for a rebuilt grid (`None` when it has none).
+    pub(crate) fn origin(&self, row: u32, col: u32) -> Option<(u32, u32)> {
+        match &self.origins {
+            None => Some((row, col)),
+            Some(map) => map.get(&(row, col)).copied(),
+        }
     }
 
     /// The number of stored cells.

@@ -94,7 +94,7 @@ fn folders(path: &Path) -> Vec<String> {
 
 /// A year named in a text: four digits 1990–2100, preferring one followed by 年; a date's year
 /// (`2023-01-20`, `2023/1/20`, `2023年1月20日`: a page's publication date) is not the report's.
-fn year_in(text: &str) -> Option<i32> {
+pub(super) fn year_in(text: &str) -> Option<i32> {
     let chars: Vec<char> = text.chars().collect();
     let mut any = None;
     let mut i = 0;
@@ -311,7 +311,7 @@ fn assemble(
                 report.diagnostics.push(Diagnostic {
                     severity: Severity::Warning,
                     kind: DiagnosticKind::DuplicateCell,
-                    location: at(Some(v.cell)),
+                    location: at(v.cell),
                     message: format!("{} was already read from another sheet; this one is ignored", v.key),
                 });
                 continue;
@@ -319,7 +319,7 @@ fn assemble(
             report.values.push(Value {
                 key: v.key,
                 value: v.value,
-                cell: Some(CellRef { sheet: sheet_index, row: v.cell.0, col: v.cell.1 }),
+                cell: v.cell.map(|(row, col)| CellRef { sheet: sheet_index, row, col }),
                 note: v.note.clone(),
             });
         }

@@ -15,7 +15,8 @@ use crate::schema::{Item, Key, Measure, Severity, Table, Template, Unit, measure
 pub(super) struct Placed {
     pub key: Key,
     pub value: Option<i64>,
-    pub cell: (u32, u32),
+    /// Its place in the source (see [`Grid::origin`]).
+    pub cell: Option<(u32, u32)>,
     pub note: Option<String>,
 }
 
@@ -110,7 +111,15 @@ impl<'g> Sheet<'g> {
         }
     }
 
+    /// A table found, its first header cell at its place in the source.
+    fn table(&mut self, table: Table, template: Option<Template>, (row, col): (u32, u32)) {
+        let at = self.grid.origin(row, col).unwrap_or((row, col));
+        self.found.tables.push((table, template, at));
+    }
+
+    /// A finding at a grid cell, located at that cell's place in the source.
     fn note(&mut self, severity: Severity, kind: DiagnosticKind, cell: Option<(u32, u32)>, message: String) {
+        let cell = cell.and_then(|(r, c)| self.grid.origin(r, c));
         self.found.notes.push(Note { severity, kind, cell, message });
     }
 
@@ -128,7 +137,8 @@ impl<'g> Sheet<'g> {
         }
         match parsed {
             Ok(p) => {
-                self.found.values.push(Placed { key, value: p.value, cell: (row, col), note: p.note });
+                let cell = self.grid.origin(row, col);
+                self.found.values.push(Placed { key, value: p.value, cell, note: p.note });
                 p.value
             }
             Err(e) => {
@@ -236,7 +246,7 @@ impl<'g> Sheet<'g> {
                 }
             }
         }
-        self.found.tables.push((APP, None, (top, c0)));
+        self.table(APP, None, (top, c0));
         let row_ctx = |group| Context::Row { table: APP, group };
         let mut current_group: Option<Item> = None;
         let mut placed_rows: Vec<(Item, u32)> = Vec::new();
@@ -397,7 +407,8 @@ impl<'g> Sheet<'g> {
         let cells: Vec<String> = columns
             .iter()
             .filter_map(|&(c, _)| {
-                self.grid.get(row, c).map(|v| format!("{}={}", crate::Location::a1(row, c), show(v)))
+                let (r, k) = self.grid.origin(row, c).unwrap_or((row, c));
+                self.grid.get(row, c).map(|v| format!("{}={}", crate::Location::a1(r, k), show(v)))
             })
             .collect();
         self.note(
@@ -457,7 +468,7 @@ impl<'g> Sheet<'g> {
                 continue;
             }
             let first_col = columns.iter().map(|c| c.0).min().unwrap_or(0);
-            self.found.tables.push((REV, None, (hr.saturating_sub(2), first_col)));
+            self.table(REV, None, (hr.saturating_sub(2), first_col));
             let data_row = (hr + 1..=hr + 3)
                 .find(|&r| columns.iter().any(|&(c, _)| self.has_content(r, c)))
                 .unwrap_or(hr + 1);
@@ -536,7 +547,7 @@ impl<'g> Sheet<'g> {
             }
         }
         let first = (headers[0].0, headers[0].1.iter().map(|c| c.0).min().unwrap_or(0));
-        self.found.tables.push((PRO, template, (first.0.saturating_sub(2), first.1.saturating_sub(1))));
+        self.table(PRO, template, (first.0.saturating_sub(2), first.1.saturating_sub(1)));
         let row_ctx = Context::Row { table: PRO, group: None };
         for (i, (hr, cols)) in headers.iter().enumerate() {
             let end = headers.get(i + 1).map_or(hr + 12, |h| h.0);

@@ -1,4 +1,12 @@
-//! Spreadsheets → [`Report`]s: the only module that touches calamine.
+//! Spreadsheets and published reports → [`Report`]s: the only module that touches calamine,
+//! html5ever and pdf_oxide.
+//!
+//! Which reader reads a file is decided by its content: a zip or OLE file is a spreadsheet, a
+//! page of markup an HTML page (feature `html`; `.xls` files from government sites often are),
+//! `pdftotext -bbox-layout` output words with positions, a `.txt` the plain text of a PDF, a
+//! `%PDF` file a PDF (feature `pdf`). Pages become a grid of their tables; text and PDF words are
+//! laid into the national form by their labels (and, with positions, their columns). Every
+//! source then goes through the same locate and normalise steps.
 //!
 //! Reading a folder never stops at a bad file: each file yields its reports and its
 //! [`Diagnostic`]s. Tables are found by their labels, never by cell addresses; see
@@ -34,6 +42,9 @@ mod html;
 mod layout;
 mod locate;
 mod open;
+#[cfg(feature = "pdf")]
+mod pdf;
+mod text;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -48,10 +59,11 @@ use crate::error::{Error, ErrorKind, Location, Result};
 use crate::report::{Batch, Diagnostic, DiagnosticKind, Report};
 use crate::schema::Severity;
 
-/// The file extensions the reader opens: spreadsheets, and published pages (`html`, `htm`,
-/// `shtml`; feature `html`). Which reader reads a file is decided by its content: an `.xls`
+/// The file extensions the reader opens: spreadsheets, published pages (`html`, `htm`,
+/// `shtml`; feature `html`), text extracted from published PDFs (`txt`, and `pdftotext
+/// -bbox-layout` output under any of these names) and PDF files (`pdf`; feature `pdf`). Which reader reads a file is decided by its content: an `.xls`
 /// that is a page is read as a page.
-pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "html", "htm", "shtml"];
+pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "html", "htm", "shtml", "txt", "pdf"];
 
 /// A manifest entry: the unit and year of one file, given by the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]

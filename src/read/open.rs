@@ -66,8 +66,17 @@ pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64, merges: bool
     let (zip, cfb) = (bytes.starts_with(ZIP_MAGIC), bytes.starts_with(CFB_MAGIC));
     // Published pages, whatever their extension (an `.xls` from a government site is often a
     // page): by content.
+    if bytes.starts_with(b"%PDF") || ext == "pdf" {
+        return pdf(path, bytes);
+    }
+    if !zip && !cfb && super::text::is_bbox(&bytes) {
+        return bbox(path, &bytes);
+    }
     if !zip && !cfb && looks_like_html(&bytes) {
         return html(path, &bytes, max_cells);
+    }
+    if ext == "txt" {
+        return text(path, &bytes);
     }
     let format = match (zip, cfb, ext.as_str()) {
         (true, _, "xlsb") => Format::Xlsb,
@@ -214,6 +223,100 @@ fn html(path: &Path, _: &[u8], _: u64) -> Res<Opened> {
         Location::file(path),
         "an HTML page: this build reads no HTML (cargo feature `html`)".into(),
     ))
+}
+
+/// Text extracted from a PDF: the national form filled with what the text places.
+fn text(path: &Path, bytes: &[u8]) -> Res<Opened> {
+    let (text, notes) = decode_text(path, bytes)?;
+    form(path, super::text::plain(path, &text, super::layout::year_in), notes)
+}
+
+/// `pdftotext -bbox-layout` output: words with their positions.
+fn bbox(path: &Path, bytes: &[u8]) -> Res<Opened> {
+    let text = String::from_utf8_lossy(bytes);
+    let words = super::text::bbox_words(&text).ok_or_else(|| {
+        diag(
+            DiagnosticKind::Unreadable,
+            Location::file(path),
+            "not readable pdftotext -bbox-layout output (broken XHTML)".into(),
+        )
+    })?;
+    form(path, super::text::positioned(path, words, super::layout::year_in), Vec::new())
+}
+
+/// A PDF file: its words with their positions.
+#[cfg(feature = "pdf")]
+fn pdf(path: &Path, bytes: Vec<u8>) -> Res<Opened> {
+    use super::pdf::{Failure, MAX_PAGES, words};
+    let at = || Location::file(path);
+    let words = words(bytes).map_err(|failure| match failure {
+        Failure::Unreadable(message) => diag(DiagnosticKind::Unreadable, at(), message),
+        Failure::TooManyPages(n) => {
+            diag(DiagnosticKind::Limit, at(), format!("the PDF has {n} pages, over the limit of {MAX_PAGES}"))
+        }
+        Failure::NoTextLayer { bad, total } => diag(
+            DiagnosticKind::Unreadable,
+            at(),
+            format!(
+                "unreadable text layer: {bad} of its {total} characters map to no text (private-use or replacement characters); its fonts carry no usable text, so no number is read"
+            ),
+        ),
+    })?;
+    form(path, super::text::positioned(path, words, super::layout::year_in), Vec::new())
+}
+
+#[cfg(not(feature = "pdf"))]
+fn pdf(path: &Path, _: Vec<u8>) -> Res<Opened> {
+    Err(Diagnostic {
+        severity: Severity::Warning,
+        kind: DiagnosticKind::Unreadable,
+        location: Location::file(path),
+        message: "a PDF: this build reads no PDF (cargo feature `pdf`); pdftotext -bbox-layout output of it is read".into(),
+    })
+}
+
+/// Published text read as the national form, or why not.
+fn form(path: &Path, read: Option<(Grid, Vec<Diagnostic>)>, mut notes: Vec<Diagnostic>) -> Res<Opened> {
+    let (grid, placed) = read.ok_or_else(|| {
+        diag(
+            DiagnosticKind::NoTable,
+            Location::file(path),
+            "no table heading of the national format in the text (二、主动公开政府信息情况 …)".into(),
+        )
+    })?;
+    notes.extend(placed);
+    Ok(Opened { grids: vec![grid], notes, merges_skipped: false })
+}
+
+/// A text file's characters: UTF-8 (as pdftotext writes), or with feature `html` any encoding
+/// a byte-order mark names or detection finds (GBK).
+#[cfg(feature = "html")]
+fn decode_text(path: &Path, bytes: &[u8]) -> Res<(String, Vec<Diagnostic>)> {
+    let decoded = super::html::decode(bytes, false);
+    let notes = decoded
+        .note
+        .map(|message| Diagnostic {
+            severity: Severity::Info,
+            kind: DiagnosticKind::Encoding,
+            location: Location::file(path),
+            message,
+        })
+        .into_iter()
+        .collect();
+    Ok((decoded.text.into_owned(), notes))
+}
+
+#[cfg(not(feature = "html"))]
+fn decode_text(path: &Path, bytes: &[u8]) -> Res<(String, Vec<Diagnostic>)> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok((text.to_string(), Vec::new())),
+        Err(e) => Err(diag(
+            DiagnosticKind::Unreadable,
+            Location::file(path),
+            format!("not UTF-8 text ({e}); this build reads other encodings with cargo feature `html`"),
+        )),
+    }
 }
 
 fn unreadable(path: &Path, what: &str, e: &dyn std::fmt::Display) -> Diagnostic {
