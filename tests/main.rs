@@ -17,6 +17,8 @@ mod normalize;
 mod published;
 #[path = "suite/read.rs"]
 mod read;
+#[path = "suite/reliability.rs"]
+mod reliability;
 #[path = "../examples/generate_dataset/sample.rs"]
 mod sample;
 #[path = "suite/validate.rs"]

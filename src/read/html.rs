@@ -11,10 +11,14 @@
 //! workbook's title does. Locate, normalise and validation then read the grid as any sheet.
 
 use std::borrow::Cow;
+use std::cell::{Cell as Flag, RefCell};
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use ego_tree::NodeRef;
 use encoding_rs::{Encoding, UTF_8};
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer};
+use html5ever::{LocalName, local_name};
 use scraper::{Html, Node};
 
 use super::grid::{Cell, Grid};
@@ -88,17 +92,158 @@ pub(super) fn looks_like_html(bytes: &[u8]) -> bool {
             .any(|tag| head.windows(tag.len()).any(|w| w == *tag))
 }
 
-/// A page's tables and headings as one grid named `name`; `Err` with the number of cells when
-/// the page holds more than `max_cells`.
-pub(super) fn grid(text: &str, name: &str, max_cells: u64) -> Result<Grid, u64> {
+/// Whether the page opens elements more than `limit` deep, measured by html5ever's tokenizer
+/// alone (linear in the page) before its tree builder, whose cost grows with the depth of open
+/// elements, sees the page. Void elements and elements the parser closes by itself (`p`,
+/// `tbody`, …) do not count; a cell, row or list item closes the one before it; an end tag
+/// closes the elements opened after its start tag, as the tree builder does.
+pub(super) fn too_deep(text: &str, limit: u32) -> bool {
+    let sink = Depth { open: RefCell::new(Vec::new()), limit: limit as usize, over: Flag::new(false) };
+    let tokenizer = Tokenizer::new(sink, Default::default());
+    let input = BufferQueue::default();
+    input.push_back(text.into());
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink.over.get()
+}
+
+/// The open elements as the tree builder would hold them, near enough to bound their depth.
+struct Depth {
+    open: RefCell<Vec<LocalName>>,
+    limit: usize,
+    over: Flag<bool>,
+}
+
+impl TokenSink for Depth {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let Token::TagToken(tag) = token else { return TokenSinkResult::Continue };
+        if self.over.get() {
+            return TokenSinkResult::Continue;
+        }
+        let mut open = self.open.borrow_mut();
+        match tag.kind {
+            TagKind::StartTag => {
+                let raw = match tag.name {
+                    local_name!("script") => Some(RawKind::ScriptData),
+                    local_name!("style")
+                    | local_name!("xmp")
+                    | local_name!("iframe")
+                    | local_name!("noembed")
+                    | local_name!("noframes") => Some(RawKind::Rawtext),
+                    local_name!("title") | local_name!("textarea") => Some(RawKind::Rcdata),
+                    _ => None,
+                };
+                if let Some(kind) = raw {
+                    return TokenSinkResult::RawData(kind);
+                }
+                if tag.self_closing || closes_itself(&tag.name) {
+                    return TokenSinkResult::Continue;
+                }
+                // A new cell, row or list item closes the open one, as far back as its row,
+                // table or list.
+                let (same, bounds): (&[LocalName], &[LocalName]) = match tag.name {
+                    local_name!("td") | local_name!("th") => {
+                        (&[local_name!("td"), local_name!("th")], &[local_name!("tr"), local_name!("table")])
+                    }
+                    local_name!("tr") => (&[local_name!("tr")], &[local_name!("table")]),
+                    local_name!("li") => (&[local_name!("li")], &[local_name!("ul"), local_name!("ol")]),
+                    _ => (&[], &[]),
+                };
+                if !same.is_empty()
+                    && let Some(at) = open.iter().rposition(|n| same.contains(n) || bounds.contains(n))
+                    && same.contains(&open[at])
+                {
+                    open.truncate(at);
+                }
+                open.push(tag.name);
+                if open.len() > self.limit {
+                    self.over.set(true);
+                }
+            }
+            TagKind::EndTag => {
+                if let Some(at) = open.iter().rposition(|n| *n == tag.name) {
+                    open.truncate(at);
+                }
+            }
+        }
+        TokenSinkResult::Continue
+    }
+}
+
+/// Void elements, and elements that a block, a sibling or their parent's end closes (cells,
+/// rows and list items are counted, and closed by the next of their kind).
+fn closes_itself(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("area")
+            | local_name!("base")
+            | local_name!("br")
+            | local_name!("col")
+            | local_name!("embed")
+            | local_name!("hr")
+            | local_name!("img")
+            | local_name!("input")
+            | local_name!("link")
+            | local_name!("meta")
+            | local_name!("param")
+            | local_name!("source")
+            | local_name!("track")
+            | local_name!("wbr")
+            | local_name!("p")
+            | local_name!("dt")
+            | local_name!("dd")
+            | local_name!("thead")
+            | local_name!("tbody")
+            | local_name!("tfoot")
+            | local_name!("caption")
+            | local_name!("colgroup")
+            | local_name!("option")
+            | local_name!("optgroup")
+            | local_name!("html")
+            | local_name!("head")
+            | local_name!("body")
+    )
+}
+
+/// The deepest page read whatever `ReadOptions::max_depth` says: the page is walked
+/// recursively, and this depth fits any thread's stack.
+pub(super) const MAX_DEPTH: u32 = 1_000;
+
+/// Why a page gives no grid.
+#[derive(Debug)]
+pub(super) enum Refused {
+    /// More table cells than the limit: how many.
+    Cells(u64),
+    /// Elements nested deeper than the limit.
+    Depth,
+}
+
+/// A page's tables and headings as one grid named `name`; refused when it holds more than
+/// `max_cells` cells or its tree is deeper than `max_depth`.
+pub(super) fn grid(text: &str, name: &str, max_cells: u64, max_depth: u32) -> Result<Grid, Refused> {
     let page = Html::parse_document(text);
+    // The tree's own depth (the tokenizer's count is an estimate), without recursion.
+    let mut depth = 0u32;
+    for edge in page.tree.root().traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(_) => {
+                depth += 1;
+                if depth > max_depth.min(MAX_DEPTH) {
+                    return Err(Refused::Depth);
+                }
+            }
+            ego_tree::iter::Edge::Close(_) => depth -= 1,
+        }
+    }
     let mut out = Out { grid: Grid::new(name), row: 0, cells: 0, max_cells };
     let root = page.root_element();
     if let Some(title) = root.descendants().find(|n| element_name(n) == Some("title")) {
         out.line(&inline_text(title));
     }
     walk(*root, &mut out);
-    if out.cells > max_cells { Err(out.cells) } else { Ok(out.grid) }
+    if out.cells > max_cells { Err(Refused::Cells(out.cells)) } else { Ok(out.grid) }
 }
 
 struct Out {
@@ -320,7 +465,7 @@ mod tests {
         let page = r#"<html><head><title>新源县2022年政府信息公开工作年度报告</title></head><body>
             <table><tr><td>layout<table><tr><td rowspan=2>（三）<br>不予公开</td><td>1.属于国家秘密</td><td>0</td>
             <tr><td>2.其他</td><td>&nbsp;</td></table></td></tr></table>"#;
-        let g = grid(page, "page", 1000).expect("small");
+        let g = grid(page, "page", 1000, 100).expect("small");
         assert_eq!(g.get(0, 0), Some(&Cell::Text("新源县2022年政府信息公开工作年度报告".into())));
         assert_eq!(g.get(1, 0), Some(&Cell::Text("layout".into())), "the outer cell without the inner table");
         assert_eq!(g.get(2, 0), Some(&Cell::Text("（三）\n不予公开".into())));
@@ -331,7 +476,7 @@ mod tests {
             "the unclosed row's cells shift past the span"
         );
         assert_eq!(g.get(3, 2), None, "&nbsp; is blank");
-        assert!(grid(page, "page", 3).is_err());
+        assert!(grid(page, "page", 3, 100).is_err());
     }
 
     #[test]
@@ -351,5 +496,24 @@ mod tests {
         assert_eq!((d.text.as_ref(), d.note), (text, None));
         assert!(looks_like_html(b"\xef\xbb\xbf \n<!DOCTYPE html><html>"));
         assert!(!looks_like_html(b"PK\x03\x04"));
+    }
+
+    #[test]
+    fn depth_counts_what_the_tree_builder_keeps_open() {
+        let divs =
+            |n: usize| format!("<html><body>{}x{}</body></html>", "<div>".repeat(n), "</div>".repeat(n));
+        assert!(!too_deep(&divs(500), 512));
+        assert!(too_deep(&divs(600), 512));
+        // Unclosed elements inside cells, rows and list items close with them.
+        let cells = format!("<table>{}</table>", "<tr><td><font size=2>1<td><span>2".repeat(2000));
+        assert!(!too_deep(&cells, 16));
+        let items = format!("<ul>{}</ul>", "<li><b>x".repeat(2000));
+        assert!(!too_deep(&items, 16));
+        // A script's or a comment's text is no markup.
+        let script = format!("<script>{}</script><!-- {} -->", "<div>".repeat(2000), "<div>".repeat(2000));
+        assert!(!too_deep(&script, 16));
+        // The tree itself is measured too: the grid refuses a deeper one.
+        assert!(matches!(grid(&divs(60), "page", 1000, 50), Err(Refused::Depth)));
+        assert!(grid(&divs(40), "page", 1000, 50).is_ok());
     }
 }

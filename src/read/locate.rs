@@ -385,21 +385,30 @@ impl<'g> Sheet<'g> {
         }
     }
 
-    /// An extra subtotal cell: derived, checked against its parts, never data.
+    /// An extra subtotal cell: derived, checked against its parts, never data. A subtotal that
+    /// is no number is said, like any bad cell, so nothing written in a table goes unmentioned.
     fn check_subtotal(&mut self, row: u32, col: u32, parts: Option<i64>, what: &str) {
-        let written =
-            cell_value(self.grid.get(row, col), Unit::Count, MoneyScale::Yuan).ok().and_then(|p| p.value);
-        if let (Some(w), Some(p)) = (written, parts)
-            && w != p
-        {
-            {
+        let written = match cell_value(self.grid.get(row, col), Unit::Count, MoneyScale::Yuan) {
+            Ok(p) => p.value,
+            Err(e) => {
                 self.note(
                     Severity::Warning,
                     DiagnosticKind::Subtotal,
                     Some((row, col)),
-                    format!("{what} is written as {w} but its parts sum to {p}"),
+                    format!("{e} (for {what}, which is only checked against its parts)"),
                 );
+                None
             }
+        };
+        if let (Some(w), Some(p)) = (written, parts)
+            && w != p
+        {
+            self.note(
+                Severity::Warning,
+                DiagnosticKind::Subtotal,
+                Some((row, col)),
+                format!("{what} is written as {w} but its parts sum to {p}"),
+            );
         }
     }
 

@@ -36,6 +36,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod dense;
 mod grid;
 #[cfg(feature = "html")]
 mod html;
@@ -48,9 +49,11 @@ mod text;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -95,6 +98,9 @@ pub struct ReadOptions {
     threads: usize,
     max_file_size: u64,
     max_cells: u64,
+    max_depth: u32,
+    max_pages: usize,
+    timeout: Option<Duration>,
     progress: Option<Progress>,
 }
 
@@ -106,6 +112,9 @@ impl fmt::Debug for ReadOptions {
             .field("threads", &self.threads)
             .field("max_file_size", &self.max_file_size)
             .field("max_cells", &self.max_cells)
+            .field("max_depth", &self.max_depth)
+            .field("max_pages", &self.max_pages)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -118,6 +127,9 @@ impl Default for ReadOptions {
             threads: 0,
             max_file_size: 64 << 20,
             max_cells: 2_000_000,
+            max_depth: 512,
+            max_pages: 500,
+            timeout: Some(Duration::from_secs(60)),
             progress: None,
         }
     }
@@ -125,7 +137,8 @@ impl Default for ReadOptions {
 
 impl ReadOptions {
     /// The defaults: not strict, no manifest, all cores, 64 MiB per file, 2,000,000 cells per
-    /// sheet, no progress callback.
+    /// sheet, pages nested at most 512 deep, PDFs of at most 500 pages, 60 seconds per file, no
+    /// progress callback.
     ///
     /// ```
     /// let batch = xxgk::read::ReadOptions::new().from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/real"))?;
@@ -164,13 +177,31 @@ impl ReadOptions {
     /// ```
     pub fn manifest(&mut self, path: impl AsRef<Path>) -> Result<&mut ReadOptions> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|source| Error::new(ErrorKind::Io { location: Location::file(path), source }))?;
+        self.manifest_from_bytes(path, &bytes)
+    }
+
+    /// A manifest held in memory: `path` stands for the manifest's own path (its folder is the
+    /// base of the paths it lists, and errors name it). The same format and checks as
+    /// [`manifest`](ReadOptions::manifest).
+    ///
+    /// ```
+    /// use xxgk::read::ReadOptions;
+    /// let text = "path,unit,year\n新源县-2022.xlsx,654025,2022\n";
+    /// let mut options = ReadOptions::new();
+    /// options.manifest_from_bytes("data/real/manifest.csv", text.as_bytes())?;
+    /// let bad = ReadOptions::new().manifest_from_bytes("m.csv", b"path,unit,year\na.xlsx,x,20o2\n").err();
+    /// assert_eq!(bad.ok_or("accepted")?.to_string(), "m.csv, line 2: bad year \"20o2\"");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn manifest_from_bytes(&mut self, path: impl AsRef<Path>, bytes: &[u8]) -> Result<&mut ReadOptions> {
+        let path = path.as_ref();
         let base = path.parent().unwrap_or(Path::new(""));
         let bad = |line: usize, message: String| {
             Error::new(ErrorKind::Manifest { path: path.to_path_buf(), line, message })
         };
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
         let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
         let col = |name: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}') == name);
         let (Some(pc), Some(uc), Some(yc)) = (col("path"), col("unit"), col("year")) else {
@@ -243,6 +274,57 @@ impl ReadOptions {
         self
     }
 
+    /// How deep a page may nest its elements (default 512, at most 1,000; feature `html`).
+    /// html5ever's tree builder slows down with the depth of open elements, so the depth is
+    /// measured first and a deeper page is refused with a diagnostic; real report pages nest a
+    /// few dozen deep. The page is then walked recursively, which is why 1,000 is the most
+    /// taken.
+    ///
+    #[cfg_attr(feature = "html", doc = "```")]
+    #[cfg_attr(not(feature = "html"), doc = "```ignore")]
+    /// use xxgk::read::ReadOptions;
+    /// use xxgk::report::DiagnosticKind;
+    /// let page = format!("<html><body>{}</body></html>", "<div>".repeat(100));
+    /// let batch = ReadOptions::new().max_depth(50).from_bytes("page.html", page.as_bytes());
+    /// assert_eq!(batch.diagnostics[0].kind, DiagnosticKind::Limit);
+    /// ```
+    pub fn max_depth(&mut self, depth: u32) -> &mut ReadOptions {
+        self.max_depth = depth;
+        self
+    }
+
+    /// The most pages read from one PDF (default 500; feature `pdf`): an annual report has a
+    /// dozen or two. A longer PDF is refused with a diagnostic before any page is read.
+    ///
+    /// ```
+    /// let options = xxgk::read::ReadOptions::new().max_pages(40).clone();
+    /// assert!(format!("{options:?}").contains("max_pages: 40"));
+    /// ```
+    pub fn max_pages(&mut self, pages: usize) -> &mut ReadOptions {
+        self.max_pages = pages;
+        self
+    }
+
+    /// The time one file may take (default 60 s; `None`: no limit). The clock is read between
+    /// sheets, between pages and every 65,536 cells — calamine and pdf_oxide cannot be
+    /// interrupted inside a call — and a file over its time is left out whole with a diagnostic,
+    /// so one pathological file cannot stall a batch.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use xxgk::read::ReadOptions;
+    /// use xxgk::report::DiagnosticKind;
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real");
+    /// let batch = ReadOptions::new().timeout(Some(Duration::ZERO)).from_dir(dir)?;
+    /// assert!(batch.reports.is_empty());
+    /// assert!(batch.diagnostics[0].message.contains("ReadOptions::timeout"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn timeout(&mut self, limit: Option<Duration>) -> &mut ReadOptions {
+        self.timeout = limit;
+        self
+    }
+
     /// Call `f(done, total)` after each file (default none): for a progress bar.
     ///
     /// ```
@@ -309,6 +391,43 @@ impl ReadOptions {
         self.read_files(paths.to_vec())
     }
 
+    /// Read one file held in memory (an upload, a download, a zip member): `name` stands for
+    /// its path — its extension picks the reader where content cannot, its name may give the
+    /// unit and year, diagnostics name it, and the manifest is matched against it.
+    ///
+    /// ```
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real/新源县-2022.xlsx");
+    /// let bytes = std::fs::read(path)?;
+    /// let batch = xxgk::read::ReadOptions::new().from_bytes("新源县-2022.xlsx", &bytes);
+    /// assert_eq!(batch.reports[0].division_code, 654025);
+    /// assert_eq!(batch.reports[0].values, xxgk::read::ReadOptions::new().from_path(path)?.reports[0].values);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_bytes(&self, name: impl AsRef<Path>, bytes: &[u8]) -> Batch {
+        let name = name.as_ref();
+        let limits = self.limits();
+        let (reports, diagnostics) =
+            guarded(name, || match open::check_size(name, bytes.len() as u64, &limits) {
+                Ok(()) => self.read_bytes(name, bytes, &limits),
+                Err(d) => (Vec::new(), vec![d]),
+            });
+        let mut batch = Batch { files: 1, reports, diagnostics };
+        flag_duplicates(&mut batch);
+        batch
+    }
+
+    /// The limits of one file, its clock started now.
+    fn limits(&self) -> open::Limits {
+        open::Limits {
+            file_size: self.max_file_size,
+            cells: self.max_cells,
+            depth: self.max_depth,
+            pages: self.max_pages,
+            timeout: self.timeout,
+            deadline: self.timeout.and_then(|t| Instant::now().checked_add(t)),
+        }
+    }
+
     fn read_files(&self, files: Vec<PathBuf>) -> Batch {
         let total = files.len();
         let done = AtomicUsize::new(0);
@@ -316,7 +435,7 @@ impl ReadOptions {
             files
                 .par_iter()
                 .map(|f| {
-                    let out = self.read_file(f);
+                    let out = guarded(f, || self.read_file(f));
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if let Some(p) = &self.progress {
                         p(n, total);
@@ -340,7 +459,16 @@ impl ReadOptions {
 
     /// One file: its reports, and its diagnostics that belong to no report.
     fn read_file(&self, path: &Path) -> (Vec<Report>, Vec<Diagnostic>) {
-        let (mut reports, mut loose, skipped) = self.read_grids(path, false);
+        let limits = self.limits();
+        match open::load(path, &limits) {
+            Ok(bytes) => self.read_bytes(path, &bytes, &limits),
+            Err(d) => (Vec::new(), vec![d]),
+        }
+    }
+
+    /// One file's bytes: its reports, and its diagnostics that belong to no report.
+    fn read_bytes(&self, path: &Path, bytes: &[u8], limits: &open::Limits) -> (Vec<Report>, Vec<Diagnostic>) {
+        let (mut reports, mut loose, skipped) = self.read_grids(path, bytes, limits, false);
         let troubled = |reports: &[Report], loose: &[Diagnostic]| {
             loose
                 .iter()
@@ -348,7 +476,7 @@ impl ReadOptions {
                 .any(|d| d.severity >= Severity::Warning)
         };
         if skipped && troubled(&reports, &loose) {
-            (reports, loose, _) = self.read_grids(path, true);
+            (reports, loose, _) = self.read_grids(path, bytes, limits, true);
         }
         if !self.strict {
             return (reports, loose);
@@ -388,17 +516,55 @@ impl ReadOptions {
 
 impl ReadOptions {
     /// Open and lay out one file; the flag says whether merged regions were skipped.
-    fn read_grids(&self, path: &Path, merges: bool) -> (Vec<Report>, Vec<Diagnostic>, bool) {
-        let opened = match open::open(path, self.max_file_size, self.max_cells, merges) {
-            Ok(o) => o,
-            Err(d) => return (Vec::new(), vec![d], false),
-        };
+    fn read_grids(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        limits: &open::Limits,
+        merges: bool,
+    ) -> (Vec<Report>, Vec<Diagnostic>, bool) {
+        let opened =
+            match open::open(path, bytes, limits, merges).and_then(|o| limits.on_time(path).map(|()| o)) {
+                Ok(o) => o,
+                Err(d) => return (Vec::new(), vec![d], false),
+            };
         let mut loose = opened.notes;
         let manifest = self.manifest.get(&normal_path(path));
         let reports =
             layout::reports(path, &opened.grids, manifest.map(|m| (m.unit.as_str(), m.year)), &mut loose);
         (reports, loose, opened.merges_skipped)
     }
+}
+
+/// Run one file's read so that a panic inside it (in xxgk or a library it calls) becomes the
+/// file's diagnostic and the batch goes on.
+fn guarded(
+    path: &Path,
+    read: impl FnOnce() -> (Vec<Report>, Vec<Diagnostic>),
+) -> (Vec<Report>, Vec<Diagnostic>) {
+    catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+        let message = format!(
+            "reading this file failed inside the reader ({}); the file is left out and the batch goes on — please report it with the file",
+            panic_message(panic.as_ref())
+        );
+        let d = Diagnostic {
+            severity: Severity::Error,
+            kind: DiagnosticKind::Unreadable,
+            location: Location::file(path),
+            message,
+        };
+        (Vec::new(), vec![d])
+    })
+}
+
+/// A panic's message, first line, at most 120 characters.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into());
+    what.lines().next().unwrap_or("").chars().take(120).collect()
 }
 
 /// The same unit and year twice: both kept, each told about the other.
@@ -502,4 +668,26 @@ pub fn from_grid(
     let given = (unit.is_some() || year.is_some()).then_some((unit.unwrap_or(""), year));
     let reports = layout::reports(source.as_ref(), grids, given, &mut loose);
     (reports, loose)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_a_read_is_the_files_diagnostic() {
+        let (reports, diagnostics) =
+            guarded(Path::new("bad.xlsx"), || panic!("index out of bounds: the len is 3"));
+        assert!(reports.is_empty());
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].kind, DiagnosticKind::Unreadable);
+        assert_eq!(diagnostics[0].location, Location::file("bad.xlsx"));
+        assert!(
+            diagnostics[0].message.contains("(index out of bounds: the len is 3)"),
+            "{}",
+            diagnostics[0].message
+        );
+        let fine = guarded(Path::new("good.xlsx"), || (Vec::new(), Vec::new()));
+        assert!(fine.1.is_empty());
+    }
 }

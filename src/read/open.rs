@@ -1,13 +1,18 @@
 //! Workbook files → grids, through calamine, with the checks calamine lacks.
 //!
-//! calamine has no resource limits: a 5 KB xlsx with a cell at XFD1048576, or a shared-string
-//! table claiming ten billion entries, aborts the process (not a panic: an allocation failure).
-//! So before calamine sees a zipped workbook the zip directory is checked (part sizes and
-//! compression ratios) and the shared-string count is bounded; xlsx and xlsb sheets are
-//! streamed cell by cell into a sparse grid, never materialised as a dense range.
+//! calamine has no resource limits: a 5 KB xlsx with a cell at XFD1048576, a shared-string
+//! table claiming ten billion entries, an ods of under a kilobyte repeating one cell 99 million
+//! times or an xls with two cells at opposite corners aborts the process (not a panic: an
+//! allocation failure). So before calamine sees a zipped workbook the zip directory is checked
+//! (part sizes and compression ratios) and the shared-string count is bounded; xlsx and xlsb
+//! sheets are streamed cell by cell into a sparse grid, never materialised as a dense range;
+//! an ods's repeated rows and columns and an xls's cell positions are counted from the raw
+//! file before calamine builds its dense ranges. A per-file deadline is checked between sheets,
+//! pages and every 65,536 cells.
 
 use std::io::{Cursor, Read, Seek};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use calamine::{Data, DataRef, Ods, Reader, Xls, Xlsb, Xlsx};
 
@@ -33,6 +38,43 @@ enum Format {
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
+/// What reading one file may cost (the `ReadOptions` setters of the same names), and when its
+/// time is up.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Limits {
+    pub file_size: u64,
+    pub cells: u64,
+    #[cfg_attr(not(feature = "html"), allow(dead_code))]
+    pub depth: u32,
+    #[cfg_attr(not(feature = "pdf"), allow(dead_code))]
+    pub pages: usize,
+    pub timeout: Option<Duration>,
+    pub deadline: Option<Instant>,
+}
+
+impl Limits {
+    /// `Err` once the file's time is up: the whole file is left out (a workbook read in part
+    /// could give a report with a table missing).
+    pub fn on_time(&self, path: &Path) -> Res<()> {
+        match (self.deadline, self.timeout) {
+            (Some(deadline), Some(timeout)) if Instant::now() > deadline => Err(diag(
+                DiagnosticKind::Limit,
+                Location::file(path),
+                format!(
+                    "reading took longer than the time limit of {:.1} s per file (ReadOptions::timeout): the file is left out",
+                    timeout.as_secs_f64()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// A dense range calamine may build: four times the cell limit (sheets have blank cells).
+    fn dense_cells(&self) -> u64 {
+        self.cells.saturating_mul(4)
+    }
+}
+
 /// A workbook's sheets as grids, and what was noticed opening it.
 pub(super) struct Opened {
     pub grids: Vec<Grid>,
@@ -43,22 +85,36 @@ pub(super) struct Opened {
     pub merges_skipped: bool,
 }
 
-/// Open a workbook: its sheets as grids (sheets over the cell limit are left out with a
-/// diagnostic), or one diagnostic saying why the file cannot be read.
-pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64, merges: bool) -> Res<Opened> {
+/// A file's bytes, within the size limit.
+pub(super) fn load(path: &Path, limits: &Limits) -> Res<Vec<u8>> {
     let at = || Location::file(path);
     let meta = std::fs::metadata(path)
         .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
-    if meta.len() > max_file_size {
+    check_size(path, meta.len(), limits)?;
+    std::fs::read(path)
+        .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))
+}
+
+/// The file-size limit.
+pub(super) fn check_size(path: &Path, len: u64, limits: &Limits) -> Res<()> {
+    if len > limits.file_size {
         return Err(diag(
             DiagnosticKind::Limit,
-            at(),
-            format!("file is {} bytes, over the limit of {max_file_size}", meta.len()),
+            Location::file(path),
+            format!(
+                "file is {len} bytes, over the limit of {} (ReadOptions::max_file_size)",
+                limits.file_size
+            ),
         ));
     }
-    // One read: the zip checks and calamine work on the same bytes.
-    let bytes = std::fs::read(path)
-        .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
+    Ok(())
+}
+
+/// Open a file's bytes (`path` names it and gives its extension): its sheets as grids (sheets
+/// over the cell limit are left out with a diagnostic), or one diagnostic saying why the file
+/// cannot be read.
+pub(super) fn open(path: &Path, bytes: &[u8], limits: &Limits, merges: bool) -> Res<Opened> {
+    let at = || Location::file(path);
     if bytes.is_empty() {
         return Err(diag(DiagnosticKind::Unreadable, at(), "the file is empty (0 bytes)".into()));
     }
@@ -67,23 +123,23 @@ pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64, merges: bool
     // Published pages, whatever their extension (an `.xls` from a government site is often a
     // page): by content.
     if bytes.starts_with(b"%PDF") || ext == "pdf" {
-        return pdf(path, bytes);
+        return pdf(path, bytes, limits);
     }
-    if !zip && !cfb && super::text::is_bbox(&bytes) {
-        return bbox(path, &bytes);
+    if !zip && !cfb && super::text::is_bbox(bytes) {
+        return bbox(path, bytes);
     }
-    if !zip && !cfb && looks_like_html(&bytes) {
-        return html(path, &bytes, max_cells);
+    if !zip && !cfb && looks_like_html(bytes) {
+        return html(path, bytes, limits);
     }
     if ext == "txt" {
-        return text(path, &bytes);
+        return text(path, bytes);
     }
     let format = match (zip, cfb, ext.as_str()) {
         (true, _, "xlsb") => Format::Xlsb,
         (true, _, "ods") => Format::Ods,
         (true, _, _) => Format::Xlsx,
         (_, true, "xlsx" | "xlsm" | "xlsb" | "ods") => {
-            let message = if contains_utf16(&bytes, "EncryptionInfo") {
+            let message = if contains_utf16(bytes, "EncryptionInfo") {
                 "the workbook is encrypted (password-protected); save it without a password to read it"
             } else {
                 "not a zipped workbook but an OLE compound file; save it as .xlsx or rename it .xls"
@@ -108,49 +164,51 @@ pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64, merges: bool
             ));
         }
     };
-    if format != Format::Xls {
-        check_zip(path, &bytes, max_file_size.saturating_mul(8))?;
+    match format {
+        Format::Xls => super::dense::check_xls(path, bytes, limits.dense_cells(), limits.cells)?,
+        Format::Ods => {
+            check_zip(path, bytes, limits.file_size.saturating_mul(8))?;
+            super::dense::check_ods(path, bytes, limits.dense_cells(), limits.cells)?;
+        }
+        _ => check_zip(path, bytes, limits.file_size.saturating_mul(8))?,
     }
     let reader = Cursor::new(bytes);
     let mut notes = Vec::new();
     let grids = match format {
-        Format::Xlsx | Format::Xlsb | Format::Ods => match format {
-            Format::Xlsx => {
-                let mut wb: Xlsx<_> = Xlsx::new(reader).map_err(|e| unreadable(path, "xlsx", &e))?;
-                let mut grids = Vec::new();
-                for name in wb.sheet_names() {
-                    let merges = if merges {
-                        wb.merge_cells_by_sheet_name(&name).unwrap_or_default()
-                    } else {
-                        Vec::new()
-                    };
-                    let grid = {
-                        let mut cells =
-                            wb.worksheet_cells_reader(&name).map_err(|e| unreadable(path, "xlsx", &e))?;
-                        stream(path, &name, max_cells, || cells.next_cell().map_err(|e| e.to_string()))
-                    };
-                    push_grid(grid, merges.iter().map(|d| (d.start, d.end)), &mut grids, &mut notes);
-                }
-                grids
+        Format::Xlsx => {
+            let mut wb: Xlsx<_> = Xlsx::new(reader).map_err(|e| unreadable(path, "xlsx", &e))?;
+            let mut grids = Vec::new();
+            for name in wb.sheet_names() {
+                limits.on_time(path)?;
+                let merges =
+                    if merges { wb.merge_cells_by_sheet_name(&name).unwrap_or_default() } else { Vec::new() };
+                let grid = {
+                    let mut cells =
+                        wb.worksheet_cells_reader(&name).map_err(|e| unreadable(path, "xlsx", &e))?;
+                    stream(path, &name, limits, || cells.next_cell().map_err(|e| e.to_string()))
+                };
+                push_grid(grid, merges.iter().map(|d| (d.start, d.end)), &mut grids, &mut notes)?;
             }
-            Format::Xlsb => {
-                let mut wb: Xlsb<_> = Xlsb::new(reader).map_err(|e| unreadable(path, "xlsb", &e))?;
-                let mut grids = Vec::new();
-                for name in wb.sheet_names() {
-                    let grid = {
-                        let mut cells =
-                            wb.worksheet_cells_reader(&name).map_err(|e| unreadable(path, "xlsb", &e))?;
-                        stream(path, &name, max_cells, || cells.next_cell().map_err(|e| e.to_string()))
-                    };
-                    push_grid(grid, std::iter::empty(), &mut grids, &mut notes);
-                }
-                grids
+            grids
+        }
+        Format::Xlsb => {
+            let mut wb: Xlsb<_> = Xlsb::new(reader).map_err(|e| unreadable(path, "xlsb", &e))?;
+            let mut grids = Vec::new();
+            for name in wb.sheet_names() {
+                limits.on_time(path)?;
+                let grid = {
+                    let mut cells =
+                        wb.worksheet_cells_reader(&name).map_err(|e| unreadable(path, "xlsb", &e))?;
+                    stream(path, &name, limits, || cells.next_cell().map_err(|e| e.to_string()))
+                };
+                push_grid(grid, std::iter::empty(), &mut grids, &mut notes)?;
             }
-            _ => {
-                let mut wb: Ods<_> = Ods::new(reader).map_err(|e| unreadable(path, "ods", &e))?;
-                dense(path, &mut wb, max_cells, &mut notes, |_, _| Vec::new())?
-            }
-        },
+            grids
+        }
+        Format::Ods => {
+            let mut wb: Ods<_> = Ods::new(reader).map_err(|e| unreadable(path, "ods", &e))?;
+            dense(path, &mut wb, limits, &mut notes, |_, _| Vec::new())?
+        }
         Format::Xls => {
             let mut wb: Xls<_> = Xls::new(reader).map_err(|e| {
                 let message = match &e {
@@ -162,7 +220,7 @@ pub(super) fn open(path: &Path, max_file_size: u64, max_cells: u64, merges: bool
                 };
                 diag(DiagnosticKind::Unreadable, at(), message)
             })?;
-            dense(path, &mut wb, max_cells, &mut notes, |wb, name| {
+            dense(path, &mut wb, limits, &mut notes, |wb, name| {
                 wb.merge_cells_by_sheet_name(name)
                     .unwrap_or_default()
                     .iter()
@@ -192,32 +250,55 @@ fn looks_like_html(bytes: &[u8]) -> bool {
 
 /// A page: one grid of its tables and headings.
 #[cfg(feature = "html")]
-fn html(path: &Path, bytes: &[u8], max_cells: u64) -> Res<Opened> {
+fn html(path: &Path, bytes: &[u8], limits: &Limits) -> Res<Opened> {
+    let at = || Location::file(path);
     let decoded = super::html::decode(bytes, true);
     let mut notes = Vec::new();
     if let Some(note) = decoded.note {
         notes.push(Diagnostic {
             severity: Severity::Info,
             kind: DiagnosticKind::Encoding,
-            location: Location::file(path),
+            location: at(),
             message: note,
         });
     }
-    let grid = super::html::grid(&decoded.text, "page", max_cells).map_err(|cells| {
+    // html5ever's tree builder slows down with the depth of open elements (50,000 nested
+    // `<div>`s take seconds): the nesting is measured by its tokenizer first.
+    let depth = limits.depth.min(super::html::MAX_DEPTH);
+    let too_deep = || {
         diag(
             DiagnosticKind::Limit,
-            Location::file(path),
-            format!("the page holds {cells} table cells, over the limit of {max_cells}"),
+            at(),
+            format!(
+                "the page nests elements more than {depth} deep (ReadOptions::max_depth, which reads at most {} deep)",
+                super::html::MAX_DEPTH
+            ),
         )
-    })?;
+    };
+    if super::html::too_deep(&decoded.text, depth) {
+        return Err(too_deep());
+    }
+    let grid =
+        super::html::grid(&decoded.text, "page", limits.cells, depth).map_err(|refused| match refused {
+            super::html::Refused::Depth => too_deep(),
+            super::html::Refused::Cells(cells) => diag(
+                DiagnosticKind::Limit,
+                at(),
+                format!(
+                    "the page holds {cells} table cells, over the limit of {} (ReadOptions::max_cells)",
+                    limits.cells
+                ),
+            ),
+        })?;
+    limits.on_time(path)?;
     if grid.is_empty() {
-        return Err(diag(DiagnosticKind::NoTable, Location::file(path), "the page holds no text".into()));
+        return Err(diag(DiagnosticKind::NoTable, at(), "the page holds no text".into()));
     }
     Ok(Opened { grids: vec![grid], notes, merges_skipped: false })
 }
 
 #[cfg(not(feature = "html"))]
-fn html(path: &Path, _: &[u8], _: u64) -> Res<Opened> {
+fn html(path: &Path, _: &[u8], _: &Limits) -> Res<Opened> {
     Err(diag(
         DiagnosticKind::Unreadable,
         Location::file(path),
@@ -246,27 +327,34 @@ fn bbox(path: &Path, bytes: &[u8]) -> Res<Opened> {
 
 /// A PDF file: its words with their positions.
 #[cfg(feature = "pdf")]
-fn pdf(path: &Path, bytes: Vec<u8>) -> Res<Opened> {
-    use super::pdf::{Failure, MAX_PAGES, words};
+fn pdf(path: &Path, bytes: &[u8], limits: &Limits) -> Res<Opened> {
+    use super::pdf::{Failure, words};
     let at = || Location::file(path);
-    let words = words(bytes).map_err(|failure| match failure {
-        Failure::Unreadable(message) => diag(DiagnosticKind::Unreadable, at(), message),
-        Failure::TooManyPages(n) => {
-            diag(DiagnosticKind::Limit, at(), format!("the PDF has {n} pages, over the limit of {MAX_PAGES}"))
-        }
-        Failure::NoTextLayer { bad, total } => diag(
-            DiagnosticKind::Unreadable,
-            at(),
-            format!(
-                "unreadable text layer: {bad} of its {total} characters map to no text (private-use or replacement characters); its fonts carry no usable text, so no number is read"
+    let words = words(bytes.to_vec(), limits.pages, || limits.on_time(path).is_ok()).map_err(|failure| {
+        match failure {
+            Failure::Unreadable(message) => diag(DiagnosticKind::Unreadable, at(), message),
+            Failure::TooManyPages(n) => diag(
+                DiagnosticKind::Limit,
+                at(),
+                format!("the PDF has {n} pages, over the limit of {} (ReadOptions::max_pages)", limits.pages),
             ),
-        ),
+            Failure::OutOfTime => limits.on_time(path).err().unwrap_or_else(|| {
+                diag(DiagnosticKind::Limit, at(), "reading ran out of time (ReadOptions::timeout)".into())
+            }),
+            Failure::NoTextLayer { bad, total } => diag(
+                DiagnosticKind::Unreadable,
+                at(),
+                format!(
+                    "unreadable text layer: {bad} of its {total} characters map to no text (private-use or replacement characters); its fonts carry no usable text, so no number is read"
+                ),
+            ),
+        }
     })?;
     form(path, super::text::positioned(path, words, super::layout::year_in), Vec::new())
 }
 
 #[cfg(not(feature = "pdf"))]
-fn pdf(path: &Path, _: Vec<u8>) -> Res<Opened> {
+fn pdf(path: &Path, _: &[u8], _: &Limits) -> Res<Opened> {
     Err(Diagnostic {
         severity: Severity::Warning,
         kind: DiagnosticKind::Unreadable,
@@ -388,33 +476,45 @@ fn check_zip(path: &Path, bytes: &[u8], max_part: u64) -> Res<()> {
     Ok(())
 }
 
-/// Stream one sheet's cells into a grid, stopping at `max_cells`.
+/// Why a sheet gives no grid: the sheet alone is left out, or the whole file is.
+enum Stop {
+    Sheet(Diagnostic),
+    File(Diagnostic),
+}
+
+/// Stream one sheet's cells into a grid, stopping at the cell limit.
 fn stream<'a>(
     path: &Path,
     sheet: &str,
-    max_cells: u64,
+    limits: &Limits,
     mut next: impl FnMut() -> std::result::Result<Option<calamine::Cell<DataRef<'a>>>, String>,
-) -> Res<Grid> {
+) -> std::result::Result<Grid, Stop> {
     let mut grid = Grid::new(sheet);
     let mut count: u64 = 0;
     loop {
         let cell = next().map_err(|e| {
-            diag(
+            Stop::Sheet(diag(
                 DiagnosticKind::Unreadable,
                 Location::file(path).with_sheet(sheet),
                 format!("the sheet cannot be parsed: {e}"),
-            )
+            ))
         })?;
         let Some(cell) = cell else { break };
         let (row, col) = cell.get_position();
         let Some(value) = convert_ref(cell.get_value()) else { continue };
         count += 1;
-        if count > max_cells {
-            return Err(diag(
+        if count > limits.cells {
+            return Err(Stop::Sheet(diag(
                 DiagnosticKind::Limit,
                 Location::file(path).with_sheet(sheet),
-                format!("the sheet has more than {max_cells} cells: refused by the cell limit"),
-            ));
+                format!(
+                    "the sheet has more than {} cells: refused by the cell limit (ReadOptions::max_cells)",
+                    limits.cells
+                ),
+            )));
+        }
+        if count.is_multiple_of(65_536) {
+            limits.on_time(path).map_err(Stop::File)?;
         }
         grid.set(row, col, value);
     }
@@ -422,11 +522,11 @@ fn stream<'a>(
 }
 
 fn push_grid(
-    grid: Res<Grid>,
+    grid: std::result::Result<Grid, Stop>,
     merges: impl Iterator<Item = ((u32, u32), (u32, u32))>,
     grids: &mut Vec<Grid>,
     notes: &mut Vec<Diagnostic>,
-) {
+) -> Res<()> {
     match grid {
         Ok(mut g) => {
             for (a, b) in merges {
@@ -434,16 +534,18 @@ fn push_grid(
             }
             grids.push(g);
         }
-        Err(d) => notes.push(d),
+        Err(Stop::Sheet(d)) => notes.push(d),
+        Err(Stop::File(d)) => return Err(d),
     }
+    Ok(())
 }
 
-/// Formats without a streaming reader (xls, ods): a sheet's dense range, after checking its
-/// declared dimensions against the cell limit.
+/// Formats without a streaming reader (xls, ods, whose sizes were checked before calamine
+/// opened them): each sheet's dense range, checked again against the cell limit.
 fn dense<R: Reader<RS>, RS: Read + Seek>(
     path: &Path,
     wb: &mut R,
-    max_cells: u64,
+    limits: &Limits,
     notes: &mut Vec<Diagnostic>,
     merges: impl Fn(&R, &str) -> Vec<((u32, u32), (u32, u32))>,
 ) -> Res<Vec<Grid>>
@@ -452,6 +554,7 @@ where
 {
     let mut grids = Vec::new();
     for name in wb.sheet_names() {
+        limits.on_time(path)?;
         let range = match wb.worksheet_range(&name) {
             Ok(r) => r,
             Err(e) => {
@@ -464,11 +567,14 @@ where
             }
         };
         let (h, w) = range.get_size();
-        if (h as u64).saturating_mul(w as u64) > max_cells.saturating_mul(4) {
+        if (h as u64).saturating_mul(w as u64) > limits.dense_cells() {
             notes.push(diag(
                 DiagnosticKind::Limit,
                 Location::file(path).with_sheet(&name),
-                format!("the sheet spans {h}×{w} cells: refused by the cell limit of {max_cells}"),
+                format!(
+                    "the sheet spans {h}×{w} cells: refused by the cell limit of {} (ReadOptions::max_cells)",
+                    limits.cells
+                ),
             ));
             continue;
         }
@@ -481,11 +587,14 @@ where
                 grid.set(start.0 + r as u32, start.1 + c as u32, cell);
             }
         }
-        if count > max_cells {
+        if count > limits.cells {
             notes.push(diag(
                 DiagnosticKind::Limit,
                 Location::file(path).with_sheet(&name),
-                format!("the sheet has {count} cells, over the limit of {max_cells}"),
+                format!(
+                    "the sheet has {count} cells, over the limit of {} (ReadOptions::max_cells)",
+                    limits.cells
+                ),
             ));
             continue;
         }

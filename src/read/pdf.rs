@@ -15,48 +15,51 @@ use pdf_oxide::PdfDocument;
 
 use super::text::Word;
 
-/// The most pages read from one file (an annual report has a dozen or two).
-pub(super) const MAX_PAGES: usize = 500;
-
 /// Why a PDF gives no words.
 #[derive(Debug)]
 pub(super) enum Failure {
     /// The file is no PDF pdf_oxide can parse, or it failed on a page.
     Unreadable(String),
-    /// More pages than [`MAX_PAGES`].
+    /// More pages than the limit.
     TooManyPages(usize),
+    /// The file's time ran out between pages.
+    OutOfTime,
     /// The text layer is private-use or replacement characters: `bad` of `total`.
     NoTextLayer { bad: usize, total: usize },
 }
 
 /// The words of every page, y growing down each page.
-pub(super) fn words(bytes: Vec<u8>) -> Result<Vec<Word>, Failure> {
-    match catch_unwind(AssertUnwindSafe(|| read(bytes))) {
+/// The words of every page, y growing down each page; at most `max_pages` pages, and
+/// `on_time` asked before each.
+pub(super) fn words(
+    bytes: Vec<u8>,
+    max_pages: usize,
+    on_time: impl Fn() -> bool,
+) -> Result<Vec<Word>, Failure> {
+    match catch_unwind(AssertUnwindSafe(|| read(bytes, max_pages, on_time))) {
         Ok(result) => result,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic".into());
-            let what: String = what.lines().next().unwrap_or("").chars().take(120).collect();
-            Err(Failure::Unreadable(format!("the PDF library failed on this file ({what})")))
-        }
+        Err(panic) => Err(Failure::Unreadable(format!(
+            "the PDF library failed on this file ({})",
+            super::panic_message(panic.as_ref())
+        ))),
     }
 }
 
 /// A character's box (x0, y0, x1, y1; y growing down) and the character.
 type Glyph = (f32, f32, f32, f32, char);
 
-fn read(bytes: Vec<u8>) -> Result<Vec<Word>, Failure> {
+fn read(bytes: Vec<u8>, max_pages: usize, on_time: impl Fn() -> bool) -> Result<Vec<Word>, Failure> {
     let doc = PdfDocument::from_bytes(bytes)
         .map_err(|e| Failure::Unreadable(format!("not a readable PDF: {e}")))?;
     let pages = doc.page_count().map_err(|e| Failure::Unreadable(format!("not a readable PDF: {e}")))?;
-    if pages > MAX_PAGES {
+    if pages > max_pages {
         return Err(Failure::TooManyPages(pages));
     }
     let (mut words, mut bad, mut total) = (Vec::new(), 0, 0);
     for page in 0..pages {
+        if !on_time() {
+            return Err(Failure::OutOfTime);
+        }
         let chars = doc
             .extract_chars(page)
             .map_err(|e| Failure::Unreadable(format!("page {}: cannot read its text: {e}", page + 1)))?;

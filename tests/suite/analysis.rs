@@ -36,7 +36,7 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+pub(crate) fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
     let c = df.column(name).expect(name).cast(&DataType::String).expect("cast to text");
     c.str().expect("text").iter().map(|s| s.map(str::to_string)).collect()
 }

@@ -276,7 +276,10 @@ fn a_sheet_of_a_million_cells_is_refused_by_the_limit() {
     let batch = ReadOptions::new().max_cells(100_000).from_path(&path).expect("file");
     assert!(batch.reports.is_empty());
     let d = batch.all_diagnostics().find(|d| d.kind == DiagnosticKind::Limit).expect("a limit diagnostic");
-    assert_eq!(d.message, "the sheet has more than 100000 cells: refused by the cell limit");
+    assert_eq!(
+        d.message,
+        "the sheet has more than 100000 cells: refused by the cell limit (ReadOptions::max_cells)"
+    );
     assert_eq!(d.location.sheet.as_deref(), Some("Sheet1"));
 }
 
