@@ -58,11 +58,7 @@ impl Error {
     /// ```
     pub fn location(&self) -> Option<&Location> {
         match &*self.0 {
-            ErrorKind::Io { location, .. }
-            | ErrorKind::Workbook { location, .. }
-            | ErrorKind::Limit { location, .. }
-            | ErrorKind::Value { location, .. }
-            | ErrorKind::Strict { location, .. } => Some(location),
+            ErrorKind::Io { location, .. } | ErrorKind::Unreadable { location, .. } => Some(location),
             _ => None,
         }
     }
@@ -117,47 +113,18 @@ pub enum ErrorKind {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// A workbook could not be opened or a sheet could not be read (corrupt, encrypted, not a
-    /// spreadsheet). The spreadsheet library's error is kept as the source.
+    /// A file could not be read as what it should be (a part of a stored dataset that is no
+    /// readable Parquet). Problems inside report files are diagnostics, never this error. The
+    /// library's error is kept as the source.
     #[error("{location}: {message}")]
-    Workbook {
-        /// The file (and sheet, when one sheet failed).
+    Unreadable {
+        /// The file.
         location: Location,
         /// What failed.
         message: String,
         /// The underlying error, when there is one.
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
-    },
-    /// A file or sheet is over a resource limit set in `ReadOptions`.
-    #[error("{location}: {what} is {actual}, over the limit of {limit}")]
-    Limit {
-        /// The file or sheet.
-        location: Location,
-        /// What was measured ("file size in bytes", "cells in the sheet's used range").
-        what: &'static str,
-        /// The limit.
-        limit: u64,
-        /// The measured amount.
-        actual: u64,
-    },
-    /// A cell inside a table holds text that is not a number.
-    #[error("{location}: cannot read {raw:?} as a number: {reason}")]
-    Value {
-        /// The cell.
-        location: Location,
-        /// The cell's text.
-        raw: String,
-        /// Why it is not a number.
-        reason: String,
-    },
-    /// A warning raised to an error by strict mode.
-    #[error("{location}: {message} (strict mode)")]
-    Strict {
-        /// Where.
-        location: Location,
-        /// The diagnostic's message.
-        message: String,
     },
     /// A manifest line could not be used.
     #[error("{path}, line {line}: {message}")]

@@ -363,7 +363,7 @@ pub fn read_dataset(path: impl AsRef<Path>) -> Result<LazyFrame> {
     for f in &files {
         let file = std::fs::File::open(f).map_err(|e| io(f, e))?;
         let df = ParquetReader::new(file).finish().map_err(|e| {
-            Error::new(ErrorKind::Workbook {
+            Error::new(ErrorKind::Unreadable {
                 location: Location::file(f),
                 message: "cannot read this Parquet file".into(),
                 source: Some(Box::new(e)),

@@ -531,6 +531,8 @@ fn read_dataset_refuses_what_is_not_a_tidy_dataset() {
     let _ = std::fs::remove_file(dir.join("part-0.parquet"));
     let err = xxgk::frame::read_dataset(&dir).err().expect("corrupt");
     assert!(err.to_string().contains("part-1.parquet: cannot read this Parquet file"), "{err}");
+    assert!(matches!(err.kind(), xxgk::ErrorKind::Unreadable { .. }));
+    assert!(err.location().is_some_and(|l| l.file.as_ref().is_some_and(|f| f.ends_with("part-1.parquet"))));
 }
 
 #[test]
