@@ -94,9 +94,10 @@ pub(super) fn looks_like_html(bytes: &[u8]) -> bool {
 
 /// Whether the page opens elements more than `limit` deep, measured by html5ever's tokenizer
 /// alone (linear in the page) before its tree builder, whose cost grows with the depth of open
-/// elements, sees the page. Void elements and elements the parser closes by itself (`p`,
-/// `tbody`, …) do not count; a cell, row or list item closes the one before it; an end tag
-/// closes the elements opened after its start tag, as the tree builder does.
+/// elements, sees the page. Void elements, elements the parser closes by itself (`p`,
+/// `tbody`, …) and self-closed SVG or MathML elements do not count; a cell, row or list item
+/// closes the one before it; an end tag closes the elements opened after its start tag, as
+/// the tree builder does.
 pub(super) fn too_deep(text: &str, limit: u32) -> bool {
     let sink = Depth { open: RefCell::new(Vec::new()), limit: limit as usize, over: Flag::new(false) };
     let tokenizer = Tokenizer::new(sink, Default::default());
@@ -138,7 +139,10 @@ impl TokenSink for Depth {
                 if let Some(kind) = raw {
                     return TokenSinkResult::RawData(kind);
                 }
-                if tag.self_closing || closes_itself(&tag.name) {
+                // `<div/>` opens a div like `<div>`: HTML ignores the slash except on void
+                // elements and inside SVG and MathML.
+                let foreign = || open.iter().any(|n| matches!(*n, local_name!("svg") | local_name!("math")));
+                if closes_itself(&tag.name) || (tag.self_closing && foreign()) {
                     return TokenSinkResult::Continue;
                 }
                 // A new cell, row or list item closes the open one, as far back as its row,
@@ -221,7 +225,8 @@ pub(super) enum Refused {
 }
 
 /// A page's tables and headings as one grid named `name`; refused when it holds more than
-/// `max_cells` cells or its tree is deeper than `max_depth`.
+/// `max_cells` cells or its tree is deeper than `max_depth` (at most [`MAX_DEPTH`]: the caller
+/// caps it).
 pub(super) fn grid(text: &str, name: &str, max_cells: u64, max_depth: u32) -> Result<Grid, Refused> {
     let page = Html::parse_document(text);
     // The tree's own depth (the tokenizer's count is an estimate), without recursion.
@@ -230,7 +235,7 @@ pub(super) fn grid(text: &str, name: &str, max_cells: u64, max_depth: u32) -> Re
         match edge {
             ego_tree::iter::Edge::Open(_) => {
                 depth += 1;
-                if depth > max_depth.min(MAX_DEPTH) {
+                if depth > max_depth {
                     return Err(Refused::Depth);
                 }
             }
@@ -509,6 +514,9 @@ mod tests {
         assert!(!too_deep(&cells, 16));
         let items = format!("<ul>{}</ul>", "<li><b>x".repeat(2000));
         assert!(!too_deep(&items, 16));
+        // A slash does not close a div; it does close an SVG element.
+        assert!(too_deep(&format!("<body>{}</body>", "<div/>".repeat(600)), 512));
+        assert!(!too_deep(&format!("<svg>{}</svg>", "<path d='M0 0'/>".repeat(2000)), 16));
         // A script's or a comment's text is no markup.
         let script = format!("<script>{}</script><!-- {} -->", "<div>".repeat(2000), "<div>".repeat(2000));
         assert!(!too_deep(&script, 16));
