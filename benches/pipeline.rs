@@ -4,9 +4,9 @@
 //! | group | what |
 //! |---|---|
 //! | `floor` | calamine opens each workbook and reads every sheet, one thread: nothing else |
-//! | `load` | xxgk reads the same files into reports, one thread and all threads |
+//! | `load` | xxgk reads the same files into reports (`xxgk_*`), and into the checked tidy frame in one pass (`checked_frame_*`, `xxgk::load`), one thread and all threads |
 //! | `validate`, `frame`, `rollup`, `compare` | each stage on what the one before made |
-//! | `pipeline` | load → validate → tidy frame → prefecture rollup → year over year → CSV |
+//! | `pipeline` | `xxgk::load` (read, validate, tidy frame) → prefecture rollup → year over year → CSV |
 //! | `stages`, `rollup_compare` | the stages on in-memory national reports (no files) and on the bundled sample |
 //!
 //! By default the dataset is the first 300 county-level units over 2021–2022 (about 600
@@ -84,8 +84,7 @@ fn collect(lf: xxgk::Result<xxgk::polars::prelude::LazyFrame>) -> DataFrame {
 
 /// The whole pipeline: what `prefecture_summary --format csv` and `year_over_year` do.
 fn pipeline(opts: &ReadOptions, files: &[PathBuf]) -> usize {
-    let batch = opts.from_paths(files);
-    let tidy = xxgk::frame::tidy(&xxgk::validate::reports(batch.reports)).expect("tidy");
+    let tidy = xxgk::load::from_paths(opts, files).expect("load").tidy;
     let mut sums = collect(xxgk::rollup::by(tidy.lazy(), Level::Prefecture));
     let changes = collect(xxgk::compare::years(sums.clone().lazy()));
     let mut csv = Vec::new();
@@ -107,6 +106,13 @@ fn national_files(c: &mut Criterion) {
     let (one, all) = (reader(&dir, 1), reader(&dir, 0));
     g.bench_function("xxgk_1_thread", |b| b.iter(|| one.from_paths(&files)));
     g.bench_function("xxgk_all_threads", |b| b.iter(|| all.from_paths(&files)));
+    // Read, check and frame in one pass (`xxgk::load`): what the examples run.
+    g.bench_function("checked_frame_1_thread", |b| {
+        b.iter(|| xxgk::load::from_paths(&one, &files).expect("load"))
+    });
+    g.bench_function("checked_frame_all_threads", |b| {
+        b.iter(|| xxgk::load::from_paths(&all, &files).expect("load"))
+    });
     g.finish();
 
     let reports = all.from_paths(&files).reports;

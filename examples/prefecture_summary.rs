@@ -83,7 +83,11 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    common::run(|c: &Cli| &c.input, summary)
+    common::run(
+        |c: &Cli| &c.input,
+        |c: &Cli| c.input.format == common::Format::Xlsx && c.rank.is_none(),
+        summary,
+    )
 }
 
 fn summary(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {

@@ -42,7 +42,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    common::run(|c: &Cli| &c.input, validate)
+    common::run(|c: &Cli| &c.input, |_: &Cli| true, validate)
 }
 
 fn validate(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {

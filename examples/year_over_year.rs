@@ -51,7 +51,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    common::run(|c: &Cli| &c.input, year_over_year)
+    common::run(|c: &Cli| &c.input, |_: &Cli| false, year_over_year)
 }
 
 fn year_over_year(cli: &Cli, loaded: Loaded) -> Result<(), Box<dyn Error>> {

@@ -39,7 +39,7 @@ use crate::divisions::registry;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::report::{CellRef, Origin, Report, TableRead, Value};
 use crate::schema::{Item, Key, Measure, Table, Template, cells};
-use crate::validate::Checked;
+use crate::validate::{Checked, CheckedReport};
 
 /// The partition columns of a stored tidy dataset: `year=…/province_code=…/part-0.parquet`.
 pub const PARTITIONS: [&str; 2] = [cols::YEAR, cols::PROVINCE_CODE];
@@ -109,147 +109,167 @@ pub(crate) fn checked(tidy: LazyFrame) -> Result<DataFrame> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn tidy(checked: &Checked) -> Result<DataFrame> {
-    /// One row, pointing into its report.
-    struct Row {
-        report: usize,
-        key: Key,
-        value: Option<i64>,
-        origin: Origin,
-        /// Its cell, or for a row without one its table's first cell (for file and sheet).
-        at: Option<CellRef>,
-        /// Whether `at` is the row's own cell.
-        own: bool,
+    let mut builder = TidyBuilder::default();
+    for c in checked.reports() {
+        builder.push(c);
     }
-    let reports = checked.reports();
-    let mut rows: Vec<Row> = Vec::with_capacity(reports.iter().map(|c| c.cells().len()).sum());
-    for (i, c) in reports.iter().enumerate() {
+    builder.finish()
+}
+
+/// The tidy frame's columns, report by report: each report's rows become numbers in column
+/// vectors (its repeated text numbered: names and files by report, sheets by report and index,
+/// cells by position — each distinct string kept once), so the report can be dropped; the
+/// DataFrame is made once, at the end.
+#[derive(Default)]
+pub(crate) struct TidyBuilder {
+    /// Per report: code, name, parents, year, file, and how many rows it has.
+    reports: Vec<ReportRows>,
+    template: Vec<u8>,
+    keys: Vec<Key>,
+    value: Vec<Option<i64>>,
+    origin: Vec<u8>,
+    sheet: Vec<Option<u32>>,
+    cell: Vec<Option<u32>>,
+    names: Numbering,
+    files: Numbering,
+    sheets: Numbering,
+    cells: HashMap<(u32, u32), u32>,
+    cell_names: Vec<String>,
+}
+
+struct ReportRows {
+    code: u32,
+    name: u32,
+    parents: (Option<u32>, Option<u32>),
+    year: i32,
+    file: u32,
+    rows: usize,
+}
+
+impl TidyBuilder {
+    /// Append one checked report's rows: published and inferred values in reading order, then
+    /// the derived subtotals.
+    pub(crate) fn push(&mut self, c: &CheckedReport) {
         let r = c.report();
+        let before = self.keys.len();
+        let sheets: Vec<u32> = r.sheets.iter().map(|s| self.sheets.id(s)).collect();
         // A row without a cell of its own — a subtotal, a value of published text that could
         // not be placed — has its table's file and sheet, so a report is one source.
         let table_of = |table: Table| r.tables.iter().find(|t| t.table == table).map(|t| t.cell);
+        let row =
+            |b: &mut TidyBuilder, key: Key, value: Option<i64>, origin: Origin, at: Option<CellRef>, own| {
+                b.template.push(r.template_of(key.table).index() as u8);
+                b.keys.push(key);
+                b.value.push(value);
+                b.origin.push(origin as u8);
+                b.sheet.push(at.and_then(|at| sheets.get(at.sheet as usize).copied()));
+                let cell = at.filter(|_| own).map(|at| {
+                    let names = &mut b.cell_names;
+                    *b.cells.entry((at.row, at.col)).or_insert_with(|| {
+                        names.push(Location::a1(at.row, at.col));
+                        (names.len() - 1) as u32
+                    })
+                });
+                b.cell.push(cell);
+            };
         for v in &r.values {
             let (value, origin) = match c.get(v.key) {
                 Some(res) if res.origin == Origin::Inferred => (res.value, Origin::Inferred),
                 _ => (v.value, Origin::Published),
             };
-            let at = v.cell.or_else(|| table_of(v.key.table));
-            rows.push(Row { report: i, key: v.key, value, origin, at, own: v.cell.is_some() });
+            row(self, v.key, value, origin, v.cell.or_else(|| table_of(v.key.table)), v.cell.is_some());
         }
         let table = table_of(Table::Applications);
         for (key, res) in c.cells().iter().filter(|(_, res)| res.origin == Origin::Derived) {
-            rows.push(Row {
-                report: i,
-                key: *key,
-                value: res.value,
-                origin: Origin::Derived,
-                at: table,
-                own: false,
-            });
+            row(self, *key, res.value, Origin::Derived, table, false);
         }
+        let reg = registry();
+        let file = self.files.id(&r.source.display().to_string());
+        self.reports.push(ReportRows {
+            code: r.division_code,
+            name: self.names.id(&r.division_name),
+            parents: (reg.prefecture_of(r.division_code), reg.province_of(r.division_code)),
+            year: r.year,
+            file,
+            rows: self.keys.len() - before,
+        });
     }
-    let reg = registry();
-    let parents: Vec<(Option<u32>, Option<u32>)> = reports
-        .iter()
-        .map(|c| (reg.prefecture_of(c.report().division_code), reg.province_of(c.report().division_code)))
-        .collect();
-    let report = |row: &Row| reports[row.report].report();
-    // The repeated text of the frame, numbered: names and files by report, sheets by report and
-    // index, cells by position — each distinct string made once, not once per row.
-    let mut strings = Interner::default();
-    let paths: Vec<String> = reports.iter().map(|c| c.report().source.display().to_string()).collect();
-    let name_of: Vec<u32> = reports.iter().map(|c| strings.names.id(&c.report().division_name)).collect();
-    let file_of: Vec<u32> = paths.iter().map(|p| strings.files.id(p)).collect();
-    let sheet_of: Vec<Vec<u32>> =
-        reports.iter().map(|c| c.report().sheets.iter().map(|s| strings.sheets.id(s)).collect()).collect();
-    let sheet = |row: &Row| row.at.and_then(|at| sheet_of[row.report].get(at.sheet as usize).copied());
-    let mut cell_ids: HashMap<(u32, u32), u32> = HashMap::default();
-    let mut cell_names: Vec<String> = Vec::new();
-    let cell: Vec<Option<u32>> = rows
-        .iter()
-        .map(|row| {
-            let at = row.at.filter(|_| row.own)?;
-            Some(*cell_ids.entry((at.row, at.col)).or_insert_with(|| {
-                cell_names.push(Location::a1(at.row, at.col));
-                (cell_names.len() - 1) as u32
-            }))
-        })
-        .collect();
-    let cell_names: Vec<&str> = cell_names.iter().map(String::as_str).collect();
-    let [table, item, measure, unit] = cols::key_columns(rows.iter().map(|row| row.key))?;
-    let columns = vec![
-        Series::new(
-            cols::DIVISION_CODE.into(),
-            rows.iter().map(|row| report(row).division_code).collect::<Vec<_>>(),
-        )
-        .into(),
-        cols::categorical_from(
-            cols::DIVISION_NAME,
-            &strings.names.list(),
-            rows.iter().map(|row| Some(name_of[row.report])),
-        )?,
-        Series::new(
-            cols::PREFECTURE_CODE.into(),
-            rows.iter().map(|row| parents[row.report].0).collect::<Vec<_>>(),
-        )
-        .into(),
-        Series::new(
-            cols::PROVINCE_CODE.into(),
-            rows.iter().map(|row| parents[row.report].1).collect::<Vec<_>>(),
-        )
-        .into(),
-        Series::new(cols::YEAR.into(), rows.iter().map(|row| report(row).year).collect::<Vec<_>>()).into(),
-        cols::enum_column(
-            cols::TEMPLATE,
-            &cols::codes(Template::ALL, Template::code),
-            rows.iter().map(|row| report(row).template_of(row.key.table).index() as u8),
-        )?,
-        table,
-        item,
-        measure,
-        unit,
-        Series::new(cols::VALUE.into(), rows.iter().map(|row| row.value).collect::<Vec<_>>()).into(),
-        cols::enum_column(
-            cols::ORIGIN,
-            &cols::codes(Origin::ALL, Origin::code),
-            rows.iter().map(|row| row.origin as u8),
-        )?,
-        cols::categorical_from(
-            cols::FILE,
-            &strings.files.list(),
-            rows.iter().map(|row| Some(file_of[row.report])),
-        )?,
-        cols::categorical_from(cols::SHEET, &strings.sheets.list(), rows.iter().map(sheet))?,
-        cols::categorical_from(cols::CELL, &cell_names, cell.into_iter())?,
-    ];
-    cols::frame(rows.len(), columns)
+
+    /// The frame, column by column (each vector dropped once its column is made).
+    pub(crate) fn finish(self) -> Result<DataFrame> {
+        let height = self.keys.len();
+        let reports = &self.reports;
+        // A report's value, once per row of it.
+        fn per_row<T: Copy>(reports: &[ReportRows], height: usize, f: impl Fn(&ReportRows) -> T) -> Vec<T> {
+            let mut out = Vec::with_capacity(height);
+            for r in reports {
+                out.extend(std::iter::repeat_n(f(r), r.rows));
+            }
+            out
+        }
+        let [table, item, measure, unit] = cols::key_columns(self.keys.into_iter())?;
+        let names = self.names.list();
+        let files = self.files.list();
+        let sheets = self.sheets.list();
+        let cell_names: Vec<&str> = self.cell_names.iter().map(String::as_str).collect();
+        let columns = vec![
+            Series::new(cols::DIVISION_CODE.into(), per_row(reports, height, |r| r.code)).into(),
+            cols::categorical_from(
+                cols::DIVISION_NAME,
+                &names,
+                per_row(reports, height, |r| Some(r.name)).into_iter(),
+            )?,
+            Series::new(cols::PREFECTURE_CODE.into(), per_row(reports, height, |r| r.parents.0)).into(),
+            Series::new(cols::PROVINCE_CODE.into(), per_row(reports, height, |r| r.parents.1)).into(),
+            Series::new(cols::YEAR.into(), per_row(reports, height, |r| r.year)).into(),
+            cols::enum_column(
+                cols::TEMPLATE,
+                &cols::codes(Template::ALL, Template::code),
+                self.template.into_iter(),
+            )?,
+            table,
+            item,
+            measure,
+            unit,
+            Series::new(cols::VALUE.into(), self.value).into(),
+            cols::enum_column(
+                cols::ORIGIN,
+                &cols::codes(Origin::ALL, Origin::code),
+                self.origin.into_iter(),
+            )?,
+            cols::categorical_from(
+                cols::FILE,
+                &files,
+                per_row(reports, height, |r| Some(r.file)).into_iter(),
+            )?,
+            cols::categorical_from(cols::SHEET, &sheets, self.sheet.into_iter())?,
+            cols::categorical_from(cols::CELL, &cell_names, self.cell.into_iter())?,
+        ];
+        cols::frame(height, columns)
+    }
 }
 
 /// Distinct strings numbered in the order first met.
 #[derive(Default)]
-struct Numbering<'a> {
-    ids: HashMap<&'a str, u32>,
-    list: Vec<&'a str>,
+struct Numbering {
+    ids: HashMap<String, u32>,
+    list: Vec<String>,
 }
 
-impl<'a> Numbering<'a> {
-    fn id(&mut self, s: &'a str) -> u32 {
-        *self.ids.entry(s).or_insert_with(|| {
-            self.list.push(s);
-            (self.list.len() - 1) as u32
-        })
+impl Numbering {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        self.list.push(s.to_string());
+        let id = (self.list.len() - 1) as u32;
+        self.ids.insert(s.to_string(), id);
+        id
     }
 
-    fn list(&self) -> Vec<&'a str> {
-        self.list.clone()
+    fn list(&self) -> Vec<&str> {
+        self.list.iter().map(String::as_str).collect()
     }
-}
-
-/// The tidy frame's numbered strings.
-#[derive(Default)]
-struct Interner<'a> {
-    names: Numbering<'a>,
-    files: Numbering<'a>,
-    sheets: Numbering<'a>,
 }
 
 /// The wide view: one row per report, one column per `table.item.measure` cell of either

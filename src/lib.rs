@@ -20,6 +20,8 @@
 //!   allows. Gives a [`validate::Checked`]: each report beside its resolved cells.
 //! - [`frame`]: the tidy polars DataFrame every later stage reads (and the wide view); a stored
 //!   dataset read back; a tidy frame turned back into reports.
+//! - [`load`]: read → validate → frame in one pass over many files, a chunk at a time, each
+//!   report dropped once framed: the same frame and findings in a fraction of the memory.
 //! - [`rollup`] and [`compare`]: prefecture, province and nation sums with coverage; year over
 //!   year across the 2021 template change, and rates. [`output`] writes CSV, JSON and Parquet.
 //! - [`schema`], [`normalize`], [`divisions`]: the national templates as data, label and value
@@ -74,8 +76,10 @@
 //!
 //! # Scope
 //!
-//! County-level and departmental annual reports in the 2019 and 2021 national formats. Text
-//! extraction from PDF or Word documents is out of scope: xxgk reads spreadsheets.
+//! County-level and departmental annual reports in the 2019 and 2021 national formats, as
+//! spreadsheets, published web pages (feature `html`), text extracted from PDFs and PDF files
+//! (feature `pdf`). Word documents and scanned PDFs (images without a text layer) are out of
+//! scope.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -87,6 +91,7 @@ pub mod divisions;
 mod error;
 mod form;
 pub mod frame;
+pub mod load;
 pub mod normalize;
 pub mod output;
 pub mod read;

@@ -86,12 +86,17 @@ pub enum Format {
 }
 
 /// Run an example: usage errors exit 2 (clap), nothing loaded exits 1, errors are printed.
+/// `reports` says whether the body needs the reports themselves ([`Loaded::checked`]); when it
+/// does not, files are read, checked and framed a chunk at a time (`xxgk::load`), so memory
+/// stays small whatever the number of files.
 pub fn run<C: Parser>(
     input: impl Fn(&C) -> &Input,
+    reports: impl Fn(&C) -> bool,
     body: impl FnOnce(&C, Loaded) -> Result<(), Box<dyn Error>>,
 ) -> ExitCode {
     let cli = C::parse();
-    let loaded = match load(input(&cli)) {
+    let keep = reports(&cli) && !input(&cli).tidy;
+    let loaded = match load(input(&cli), keep) {
         Ok(Some(l)) => l,
         Ok(None) => return ExitCode::from(1),
         Err(e) => {
@@ -115,9 +120,13 @@ pub fn run<C: Parser>(
     }
 }
 
-/// What the paths held: reports read from workbooks, and tidy datasets read back.
+/// What the paths held: reports read from workbooks (kept, or already checked and framed), and
+/// tidy datasets read back.
 pub struct Loaded {
+    /// The reports, when the body asked for them.
     pub reports: Vec<Report>,
+    /// Otherwise the workbooks' tidy frame, checked.
+    pub framed: Option<DataFrame>,
     pub stored: Vec<LazyFrame>,
     pub files: usize,
     /// Diagnostics by severity: errors, warnings, infos.
@@ -125,10 +134,11 @@ pub struct Loaded {
 }
 
 /// Load every path; diagnostics to stderr. `None` when nothing could be loaded.
-pub fn load(input: &Input) -> Result<Option<Loaded>, Box<dyn Error>> {
-    let mut loaded = Loaded { reports: Vec::new(), stored: Vec::new(), files: 0, counts: [0; 3] };
-    let mut infos: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut blank_cells = 0;
+pub fn load(input: &Input, keep_reports: bool) -> Result<Option<Loaded>, Box<dyn Error>> {
+    let mut loaded =
+        Loaded { reports: Vec::new(), framed: None, stored: Vec::new(), files: 0, counts: [0; 3] };
+    let mut opts = ReadOptions::new();
+    let mut paths = Vec::new();
     for path in &input.paths {
         if xxgk::frame::is_dataset(path) {
             match xxgk::frame::read_dataset(path) {
@@ -140,7 +150,10 @@ pub fn load(input: &Input) -> Result<Option<Loaded>, Box<dyn Error>> {
             }
             continue;
         }
-        let mut opts = ReadOptions::new();
+        if !path.exists() {
+            eprintln!("error: {}: no such file or folder", path.display());
+            continue;
+        }
         let manifest = input.manifest.clone().or_else(|| {
             let m = path.join("manifest.csv");
             m.is_file().then_some(m)
@@ -148,46 +161,72 @@ pub fn load(input: &Input) -> Result<Option<Loaded>, Box<dyn Error>> {
         if let Some(m) = manifest {
             opts.manifest(&m)?;
         }
-        let bar = ProgressBar::no_length();
-        let b = bar.clone();
-        opts.progress(move |done, total| {
-            b.set_length(total as u64);
-            b.set_position(done as u64);
-        });
-        let batch = opts.from_path(path);
-        bar.finish_and_clear();
-        let batch = match batch {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("error: {e}");
-                continue;
-            }
-        };
-        loaded.files += batch.files;
-        for d in batch.all_diagnostics() {
-            loaded.counts[match d.severity {
-                Severity::Error => 0,
-                Severity::Warning => 1,
-                Severity::Info => 2,
-            }] += 1;
-            if d.kind == DiagnosticKind::Blank {
-                continue;
-            } else if d.severity == Severity::Info {
-                *infos.entry(d.kind.code()).or_default() += 1;
-            } else {
-                eprintln!("{d}");
+        paths.push(path.clone());
+    }
+    let bar = ProgressBar::no_length();
+    let b = bar.clone();
+    opts.progress(move |done, total| {
+        b.set_length(total as u64);
+        b.set_position(done as u64);
+    });
+    let diagnostics = if paths.is_empty() {
+        Vec::new()
+    } else if keep_reports {
+        let mut batch = xxgk::report::Batch::default();
+        for path in &paths {
+            match opts.from_path(path) {
+                Ok(b) => {
+                    batch.files += b.files;
+                    batch.diagnostics.extend(b.all_diagnostics().cloned());
+                    batch.reports.extend(b.reports);
+                }
+                Err(e) => eprintln!("error: {e}"),
             }
         }
-        blank_cells += batch.reports.iter().flat_map(|r| &r.values).filter(|v| v.value.is_none()).count();
-        loaded.reports.extend(batch.reports);
-    }
-    if blank_cells > 0 {
-        eprintln!("info: {blank_cells} blank cells kept blank (not 0)");
+        for r in &mut batch.reports {
+            r.diagnostics.clear();
+        }
+        let blanks = batch.reports.iter().flat_map(|r| &r.values).filter(|v| v.value.is_none()).count();
+        if blanks > 0 {
+            eprintln!("info: {blanks} blank cells read");
+        }
+        loaded.files += batch.files;
+        loaded.reports = batch.reports;
+        batch.diagnostics
+    } else {
+        let l = xxgk::load::from_paths(&opts, &paths)?;
+        loaded.files += l.files;
+        let published = col("origin").eq(lit("published"));
+        let blanks = l.tidy.clone().lazy().filter(published.and(col("value").is_null())).collect()?.height();
+        if blanks > 0 {
+            eprintln!("info: {blanks} blank cells kept blank (not 0)");
+        }
+        tell_inferred(&l.checked);
+        if l.reports > 0 {
+            loaded.framed = Some(l.tidy);
+        }
+        l.diagnostics
+    };
+    bar.finish_and_clear();
+    let mut infos: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for d in &diagnostics {
+        loaded.counts[match d.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        }] += 1;
+        if d.kind == DiagnosticKind::Blank {
+            continue;
+        } else if d.severity == Severity::Info {
+            *infos.entry(d.kind.code()).or_default() += 1;
+        } else {
+            eprintln!("{d}");
+        }
     }
     for (kind, n) in infos {
         eprintln!("info: {n} {kind}");
     }
-    if loaded.reports.is_empty() && loaded.stored.is_empty() {
+    if loaded.reports.is_empty() && loaded.framed.is_none() && loaded.stored.is_empty() {
         let paths: Vec<String> = input.paths.iter().map(|p| p.display().to_string()).collect();
         eprintln!("error: no report could be loaded from {}", paths.join(", "));
         return Ok(None);
@@ -195,9 +234,8 @@ pub fn load(input: &Input) -> Result<Option<Loaded>, Box<dyn Error>> {
     Ok(Some(loaded))
 }
 
-/// Validate reports, telling stderr what the identities gave back.
-fn validate(reports: Vec<Report>) -> Checked {
-    let checked = xxgk::validate::reports(reports);
+/// Tell stderr what the identities gave back.
+fn tell_inferred(checked: &Checked) {
     if checked.inferred.len() <= 10 {
         for i in &checked.inferred {
             eprintln!("info: {}: {} inferred as {} from {} [inferred]", i.cell, i.key, i.value, i.rule);
@@ -208,23 +246,34 @@ fn validate(reports: Vec<Report>) -> Checked {
             checked.inferred.len()
         );
     }
+}
+
+/// Validate reports, telling stderr what the identities gave back.
+fn validate(reports: Vec<Report>) -> Checked {
+    let checked = xxgk::validate::reports(reports);
+    tell_inferred(&checked);
     checked
 }
 
 impl Loaded {
-    /// The tidy frame of everything loaded: the workbooks' (validated here) and the stored
+    /// The tidy frame of everything loaded: the workbooks' (validated) and the stored
     /// datasets' (which carry their inferred and derived values already).
     pub fn tidy(self) -> Result<LazyFrame, Box<dyn Error>> {
         let mut frames = self.stored;
-        if !self.reports.is_empty() {
+        if let Some(framed) = self.framed {
+            frames.insert(0, framed.lazy());
+        } else if !self.reports.is_empty() {
             frames.insert(0, xxgk::frame::tidy(&validate(self.reports))?.lazy());
         }
         Ok(concat(frames, UnionArgs::default())?)
     }
 
     /// Every report loaded, validated together: the workbooks' and those of the stored
-    /// datasets, turned back into reports.
+    /// datasets, turned back into reports. Only when the example asked `run` for reports.
     pub fn checked(self) -> Result<Checked, Box<dyn Error>> {
+        if self.framed.is_some() {
+            return Err("the reports were framed as they were read (common::run asked for none)".into());
+        }
         let mut reports = self.reports;
         for tidy in self.stored {
             reports.extend(xxgk::frame::reports(tidy)?);

@@ -355,10 +355,7 @@ impl ReadOptions {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_path(&self, path: impl AsRef<Path>) -> Result<Batch> {
-        let path = path.as_ref();
-        let meta = std::fs::metadata(path)
-            .map_err(|source| Error::new(ErrorKind::Io { location: Location::file(path), source }))?;
-        if meta.is_dir() { self.from_dir(path) } else { Ok(self.read_files(vec![path.to_path_buf()])) }
+        Ok(self.read_files(self.files(path.as_ref())?))
     }
 
     /// Read every workbook (by extension: xlsx, xlsm, xlsb, xls, ods) under `dir`, recursively,
@@ -371,12 +368,7 @@ impl ReadOptions {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_dir(&self, dir: impl AsRef<Path>) -> Result<Batch> {
-        let dir = dir.as_ref();
-        let mut files = Vec::new();
-        walk(dir, &mut files)
-            .map_err(|source| Error::new(ErrorKind::Io { location: Location::file(dir), source }))?;
-        files.sort();
-        Ok(self.read_files(files))
+        Ok(self.read_files(listing(dir.as_ref())?))
     }
 
     /// Read these files (in parallel); the batch keeps their order.
@@ -416,6 +408,38 @@ impl ReadOptions {
         batch
     }
 
+    /// The files a path names: itself, or every file under a folder the reader opens, in path
+    /// order.
+    pub(crate) fn files(&self, path: &Path) -> Result<Vec<PathBuf>> {
+        let meta = std::fs::metadata(path)
+            .map_err(|source| Error::new(ErrorKind::Io { location: Location::file(path), source }))?;
+        if meta.is_dir() { listing(path) } else { Ok(vec![path.to_path_buf()]) }
+    }
+
+    /// One file as [`from_paths`](ReadOptions::from_paths) reads it (a panic inside is its
+    /// diagnostic), with the progress callback told `done` of `total`.
+    pub(crate) fn read_one(
+        &self,
+        path: &Path,
+        done: &AtomicUsize,
+        total: usize,
+    ) -> (Vec<Report>, Vec<Diagnostic>) {
+        let out = guarded(path, || self.read_file(path));
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(p) = &self.progress {
+            p(n, total);
+        }
+        out
+    }
+
+    /// Run `work` on the configured number of threads (all cores when 0).
+    pub(crate) fn in_pool<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
+        match rayon::ThreadPoolBuilder::new().num_threads(self.threads).build() {
+            Ok(pool) if self.threads > 0 => pool.install(work),
+            _ => work(),
+        }
+    }
+
     /// The limits of one file, its clock started now.
     fn limits(&self) -> open::Limits {
         open::Limits {
@@ -431,23 +455,8 @@ impl ReadOptions {
     fn read_files(&self, files: Vec<PathBuf>) -> Batch {
         let total = files.len();
         let done = AtomicUsize::new(0);
-        let work = || -> Vec<(Vec<Report>, Vec<Diagnostic>)> {
-            files
-                .par_iter()
-                .map(|f| {
-                    let out = guarded(f, || self.read_file(f));
-                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if let Some(p) = &self.progress {
-                        p(n, total);
-                    }
-                    out
-                })
-                .collect()
-        };
-        let results = match rayon::ThreadPoolBuilder::new().num_threads(self.threads).build() {
-            Ok(pool) if self.threads > 0 => pool.install(work),
-            _ => work(),
-        };
+        let results: Vec<(Vec<Report>, Vec<Diagnostic>)> =
+            self.in_pool(|| files.par_iter().map(|f| self.read_one(f, &done, total)).collect());
         let mut batch = Batch { files: total, ..Batch::default() };
         for (reports, diagnostics) in results {
             batch.reports.extend(reports);
@@ -583,20 +592,29 @@ fn flag_duplicates(batch: &mut Batch) {
                 .map(|&j| batch.reports[j].source.display().to_string())
                 .collect();
             let r = &mut batch.reports[i];
-            let message = format!(
-                "{} {} is also reported by {}; both are kept",
-                r.division_name,
-                r.year,
-                others.join(", ")
-            );
-            r.diagnostics.push(Diagnostic {
-                severity: Severity::Warning,
-                kind: DiagnosticKind::Duplicate,
-                location: Location::file(&r.source),
-                message,
-            });
+            let d = duplicate(&r.division_name, r.year, &r.source, &others);
+            r.diagnostics.push(d);
         }
     }
+}
+
+/// The warning on a report whose unit and year other files report too (`others`, by path).
+pub(crate) fn duplicate(name: &str, year: i32, source: &Path, others: &[String]) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Warning,
+        kind: DiagnosticKind::Duplicate,
+        location: Location::file(source),
+        message: format!("{name} {year} is also reported by {}; both are kept", others.join(", ")),
+    }
+}
+
+/// Every file under `dir` the reader opens, in path order.
+fn listing(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    walk(dir, &mut files)
+        .map_err(|source| Error::new(ErrorKind::Io { location: Location::file(dir), source }))?;
+    files.sort();
+    Ok(files)
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -164,15 +164,19 @@ pub(super) fn open(path: &Path, bytes: &[u8], limits: &Limits, merges: bool) -> 
             ));
         }
     };
+    let mut unthemed = None;
     match format {
         Format::Xls => super::dense::check_xls(path, bytes, limits.dense_cells(), limits.cells)?,
         Format::Ods => {
             check_zip(path, bytes, limits.file_size.saturating_mul(8))?;
             super::dense::check_ods(path, bytes, limits.dense_cells(), limits.cells)?;
         }
-        _ => check_zip(path, bytes, limits.file_size.saturating_mul(8))?,
+        Format::Xlsx => {
+            unthemed = without_theme(check_zip(path, bytes, limits.file_size.saturating_mul(8))?, bytes.len())
+        }
+        _ => drop(check_zip(path, bytes, limits.file_size.saturating_mul(8))?),
     }
-    let reader = Cursor::new(bytes);
+    let reader = Cursor::new(unthemed.as_deref().unwrap_or(bytes));
     let mut notes = Vec::new();
     let grids = match format {
         Format::Xlsx => {
@@ -419,7 +423,7 @@ fn contains_utf16(bytes: &[u8], text: &str) -> bool {
 /// Check a zipped workbook's directory before calamine inflates anything: every part within
 /// `max_part` bytes uncompressed and no suspicious compression ratio; the shared-string table's
 /// declared count within what its size can hold.
-fn check_zip(path: &Path, bytes: &[u8], max_part: u64) -> Res<()> {
+fn check_zip<'a>(path: &Path, bytes: &'a [u8], max_part: u64) -> Res<zip::ZipArchive<Cursor<&'a [u8]>>> {
     let at = || Location::file(path);
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
         diag(
@@ -473,7 +477,31 @@ fn check_zip(path: &Path, bytes: &[u8], max_part: u64) -> Res<()> {
             }
         }
     }
-    Ok(())
+    Ok(zip)
+}
+
+/// The workbook without its theme, whose colours calamine resolves on opening (more than half
+/// of what reading the styles costs it) and falls back to the default palette without: nothing
+/// a count needs. The styles themselves stay, so a number formatted as a date is still a date
+/// (a count typed as `1-2` that Excel made 2 January is refused, not read as 45,658). The
+/// parts are copied still compressed (`zip`'s raw copy); `None` (read the file as it is) where
+/// there is no theme or the copy fails.
+fn without_theme(mut zip: zip::ZipArchive<Cursor<&[u8]>>, size: usize) -> Option<Vec<u8>> {
+    let skipped = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        name.contains("/theme/") && name.ends_with(".xml")
+    };
+    if !zip.file_names().any(|n| n.is_ok_and(|n| skipped(&n))) {
+        return None;
+    }
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(size)));
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).ok()?;
+        if !skipped(entry.name().ok()?.as_ref()) {
+            out.raw_copy_file(entry).ok()?;
+        }
+    }
+    Some(out.finish().ok()?.into_inner())
 }
 
 /// Why a sheet gives no grid: the sheet alone is left out, or the whole file is.

@@ -199,6 +199,9 @@ pub struct Checked {
     pub inferred: Vec<Inferred>,
     #[serde(skip)]
     reports: Vec<CheckedReport>,
+    /// The units' names, for the inferred values' rows of [`Checked::frame`].
+    #[serde(skip)]
+    names: BTreeMap<u32, String>,
 }
 
 impl Checked {
@@ -251,52 +254,129 @@ impl Checked {
 /// assert_eq!((checked.violations[0].rule, checked.violations[0].difference), (Rule::A4, 1));
 /// ```
 pub fn reports(reports: Vec<Report>) -> Checked {
-    let mut out = Checked::default();
-    // Per report: every rule of its own year (the exact identities on their own, the others on
-    // the values as they stand), and the blanks the bounds pin.
-    let mut same_year: Vec<Vec<(usize, Violation)>> = Vec::with_capacity(reports.len());
+    let mut checker = Checker::default();
     let mut scratch = Scratch::new();
+    let mut checked = Vec::with_capacity(reports.len());
     for report in reports {
-        let resolved = resolve(&report, &mut scratch);
-        out.inferred.extend(resolved.inferred);
-        same_year.push(resolved.findings);
-        out.reports.push(CheckedReport { report, cells: resolved.cells });
+        let (c, findings) = resolve_report(report, &mut scratch);
+        checker.push(&c, findings);
+        checked.push(c);
     }
-    // The first report of each unit-year, for the cross-year identities.
-    let mut first: HashMap<(u32, i32), usize> = HashMap::new();
-    for (i, c) in out.reports.iter().enumerate() {
-        first.entry((c.report.division_code, c.report.year)).or_insert(i);
-    }
-    for (c, findings) in out.reports.iter().zip(same_year) {
-        let report = &c.report;
-        let prev = first.get(&(report.division_code, report.year - 1)).map(|&p| &out.reports[p]);
-        let mut found = findings.into_iter().peekable();
-        for (i, (eq, _)) in applicable(report).enumerate() {
-            if !eq.is_cross_year() {
-                out.violations.extend(found.next_if(|(at, _)| *at == i).map(|(_, v)| v));
-            } else if let Some(p) = prev {
-                let value = |lag: u8, key: Key| {
-                    let cells = if lag == 0 { &c.cells } else { &p.cells };
-                    cells.get(&key).and_then(|r| r.value)
-                };
-                out.violations.extend(check(eq, report, Some(&p.report), value));
-            }
-        }
-        // Where the identities together left a blank no value (after them all).
-        out.violations.extend(found.map(|(_, v)| v));
-    }
+    let mut out = checker.finish();
+    out.reports = checked;
     out
 }
 
+/// One report checked on its own: its resolved cells, and its findings of its own year (each
+/// with the position of its equation among [`applicable`]). What [`Checker::push`] takes.
+pub(crate) struct Findings {
+    same_year: Vec<(usize, Violation)>,
+    inferred: Vec<Inferred>,
+}
+
+/// Check one report against the identities of its own year, inferring the blanks they pin.
+/// `scratch` serves report after report; [`Scratch::new`] makes one.
+pub(crate) fn resolve_report(report: Report, scratch: &mut Scratch) -> (CheckedReport, Findings) {
+    let resolved = resolve(&report, scratch);
+    let findings = Findings { same_year: resolved.findings, inferred: resolved.inferred };
+    (CheckedReport { report, cells: resolved.cells }, findings)
+}
+
+/// Checks reports one at a time, keeping of each only what the cross-year identities need (the
+/// carried-over cells, with the report's place), so the reports themselves can be dropped: the
+/// findings come out as [`reports`] gives them.
+#[derive(Default)]
+pub(crate) struct Checker {
+    reports: Vec<Carried>,
+    /// The first report of each unit-year, for the cross-year identities.
+    first: HashMap<(u32, i32), usize>,
+    names: BTreeMap<u32, String>,
+    inferred: Vec<Inferred>,
+}
+
+/// What is kept of a checked report: its own-year findings, and the report and cells cut down
+/// to the keys of the cross-year identities.
+struct Carried {
+    report: Report,
+    cells: BTreeMap<Key, Resolved>,
+    same_year: Vec<(usize, Violation)>,
+}
+
+/// Every key a cross-year identity names, this year's or last.
+fn is_carried(key: Key) -> bool {
+    static KEYS: OnceLock<Vec<Key>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut keys: Vec<Key> = Template::ALL
+            .iter()
+            .flat_map(|&t| equations(t))
+            .filter(|eq| eq.is_cross_year())
+            .flat_map(|eq| eq.terms().map(|term| term.key))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    })
+    .binary_search(&key)
+    .is_ok()
+}
+
+impl Checker {
+    /// Take one report's findings, keeping what the cross-year identities will need.
+    pub(crate) fn push(&mut self, checked: &CheckedReport, findings: Findings) {
+        let r = &checked.report;
+        self.first.entry((r.division_code, r.year)).or_insert(self.reports.len());
+        self.names.entry(r.division_code).or_insert_with(|| r.division_name.clone());
+        self.inferred.extend(findings.inferred);
+        let report = Report {
+            division_code: r.division_code,
+            division_name: r.division_name.clone(),
+            year: r.year,
+            template: r.template,
+            tables: r.tables.clone(),
+            source: r.source.clone(),
+            sheets: r.sheets.clone(),
+            values: r.values.iter().filter(|v| is_carried(v.key)).cloned().collect(),
+            diagnostics: Vec::new(),
+        };
+        let cells = checked.cells.iter().filter(|(k, _)| is_carried(**k)).map(|(k, v)| (*k, *v)).collect();
+        self.reports.push(Carried { report, cells, same_year: findings.same_year });
+    }
+
+    /// Every violation, report by report in the order pushed (each report's in the order of
+    /// its identities), and every inferred value.
+    pub(crate) fn finish(self) -> Checked {
+        let mut out = Checked { inferred: self.inferred, names: self.names, ..Checked::default() };
+        for c in &self.reports {
+            let report = &c.report;
+            let prev = self.first.get(&(report.division_code, report.year - 1)).map(|&p| &self.reports[p]);
+            let mut found = c.same_year.iter().cloned().peekable();
+            for (i, (eq, _)) in applicable(report).enumerate() {
+                if !eq.is_cross_year() {
+                    out.violations.extend(found.next_if(|(at, _)| *at == i).map(|(_, v)| v));
+                } else if let Some(p) = prev {
+                    let value = |lag: u8, key: Key| {
+                        let cells = if lag == 0 { &c.cells } else { &p.cells };
+                        cells.get(&key).and_then(|r| r.value)
+                    };
+                    out.violations.extend(check(eq, report, Some(&p.report), value));
+                }
+            }
+            // Where the identities together left a blank no value (after them all).
+            out.violations.extend(found.map(|(_, v)| v));
+        }
+        out
+    }
+}
+
 /// Buffers that serve report after report: the unknowns, and the resolved cells by slot.
-struct Scratch {
+pub(crate) struct Scratch {
     unknowns: Cells,
     resolved: Vec<Option<Resolved>>,
     used: Vec<usize>,
 }
 
 impl Scratch {
-    fn new() -> Scratch {
+    pub(crate) fn new() -> Scratch {
         Scratch { unknowns: Cells::new(), resolved: vec![None; bounds::SLOTS], used: Vec::new() }
     }
 
@@ -617,8 +697,6 @@ impl Checked {
             source: String,
             blanks: String,
         }
-        let names: HashMap<u32, &str> =
-            self.reports.iter().map(|c| (c.report.division_code, c.report.division_name.as_str())).collect();
         let rows: Vec<Row> = self
             .violations
             .iter()
@@ -638,7 +716,7 @@ impl Checked {
             })
             .chain(self.inferred.iter().map(|i| Row {
                 code: i.division_code,
-                name: names.get(&i.division_code).copied().unwrap_or(""),
+                name: self.names.get(&i.division_code).map_or("", String::as_str),
                 year: i.year,
                 rule: i.rule,
                 kind: Finding::Forced,

@@ -245,6 +245,43 @@ fn bad_input_is_diagnosed_and_the_rest_still_loads() {
     );
 }
 
+/// The reader leaves a workbook's theme out (its colours cost calamine more than anything else
+/// on opening) but keeps its styles: a count that Excel turned into a date (`1-2` typed, 2
+/// January shown) is refused with its cell named, never read as the date's serial number.
+#[test]
+fn a_count_formatted_as_a_date_is_refused_not_read_as_its_serial() {
+    let dir = scratch("date_count");
+    let path = dir.join("伊宁县-2022.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "伊宁县2022年政府信息公开工作年度报告").expect("title");
+    for (c, text) in HEADER.iter().enumerate().skip(1) {
+        ws.write_string(1, c as u16, *text).expect("header");
+    }
+    ws.write_string(2, 0, "一、本年新收政府信息公开申请数量").expect("label");
+    for c in 1..8u16 {
+        ws.write_number(2, c, 1.0).expect("count");
+    }
+    let date = rust_xlsxwriter::Format::new().set_num_format("m月d日");
+    ws.write_number_with_format(2, 2, 45659.0, &date).expect("date");
+    wb.save(&path).expect("save");
+    let names = {
+        let zip = zip::ZipArchive::new(std::fs::File::open(&path).expect("open")).expect("zip");
+        zip.file_names().filter_map(|n| n.ok().map(|n| n.into_owned())).collect::<Vec<_>>()
+    };
+    assert!(names.iter().any(|n| n == "xl/theme/theme1.xml"), "{names:?}");
+    let batch = ReadOptions::new().from_path(&path).expect("read");
+    let report = &batch.reports[0];
+    let bad: Vec<_> = report.diagnostics.iter().filter(|d| d.kind == DiagnosticKind::BadValue).collect();
+    assert_eq!(bad.len(), 1, "{:#?}", report.diagnostics);
+    assert_eq!(bad[0].location.cell, Some((2, 2)));
+    assert!(report.get(Key::new(Item::NewReceived, Measure::CommercialEnterprise)).is_none());
+    assert_eq!(
+        report.get(Key::new(Item::NewReceived, Measure::NaturalPerson)).and_then(|v| v.value),
+        Some(1)
+    );
+}
+
 #[test]
 fn strict_mode_refuses_reports_with_problems() {
     let dir = scratch("strict");

@@ -124,6 +124,79 @@ fn one_thread_and_four_give_identical_frames() {
     assert_eq!(one.2, four.2);
 }
 
+/// `load` (a chunk of files at a time, each report framed and dropped) gives what read →
+/// validate → frame give together, on one thread or two: a national slice with cross-year
+/// identities, collection workbooks and blanks; and a folder with a duplicate unit-year, an xls,
+/// an ods, an encrypted and a truncated file.
+#[test]
+fn loading_in_chunks_gives_what_the_three_steps_give() {
+    let national = crate::read::scratch("load_national");
+    sample::write_national(&national, 2020..=2022, Some(40)).expect("write");
+    let mixed = crate::read::scratch("load_mixed");
+    let real = root().join("data/real/新源县-2022.xlsx");
+    let good = std::fs::read(&real).expect("real workbook");
+    std::fs::write(mixed.join("新源县-2022.xlsx"), &good).expect("write");
+    std::fs::write(mixed.join("新源县-2022-copy.xlsx"), &good).expect("write");
+    std::fs::write(mixed.join("truncated-新源县-2021.xlsx"), &good[..good.len() / 2]).expect("write");
+    // 伊宁县's 2021 report given as its 2022: 2023's 上年结转 against a 结转下年度 of another year.
+    let sample = root().join("data/sample");
+    std::fs::copy(sample.join("2023/伊宁县-2023.xlsx"), mixed.join("伊宁县-2023.xlsx")).expect("copy");
+    std::fs::copy(sample.join("2021/伊宁县-2021.xlsx"), mixed.join("last-year.xlsx")).expect("copy");
+    std::fs::write(mixed.join("manifest.csv"), "path,unit,year\nlast-year.xlsx,伊宁县,2022\n")
+        .expect("manifest");
+    for entry in std::fs::read_dir(root().join("data/test")).expect("data/test") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, mixed.join(path.file_name().expect("name"))).expect("copy");
+    }
+    let sorted = |ds: &[xxgk::Diagnostic]| {
+        let mut out: Vec<String> = ds.iter().map(|d| d.to_string()).collect();
+        out.sort();
+        out
+    };
+    for dir in [&national, &mixed] {
+        let mut options = ReadOptions::new();
+        if dir.join("manifest.csv").is_file() {
+            options.manifest(dir.join("manifest.csv")).expect("manifest");
+        }
+        let batch = options.from_dir(dir).expect("read");
+        let diagnostics: Vec<xxgk::Diagnostic> = batch.all_diagnostics().cloned().collect();
+        let (files, reports) = (batch.files, batch.reports.len());
+        let checked = xxgk::validate::reports(batch.reports);
+        let tidy = xxgk::frame::tidy(&checked).expect("tidy");
+        for threads in [1, 2] {
+            let loaded = xxgk::load::from_path(options.clone().threads(threads), dir).expect("load");
+            assert!(loaded.tidy.equals_missing(&tidy), "{}: tidy frames differ", dir.display());
+            assert_eq!(loaded.checked.violations, checked.violations);
+            assert_eq!(loaded.checked.inferred, checked.inferred);
+            assert!(
+                loaded.checked.frame().expect("findings").equals_missing(&checked.frame().expect("findings"))
+            );
+            assert_eq!(sorted(&loaded.diagnostics), sorted(&diagnostics));
+            assert_eq!((loaded.files, loaded.reports), (files, reports));
+        }
+        assert!(tidy.height() > 200, "{}: {} rows", dir.display(), tidy.height());
+        if dir == &mixed {
+            // What the comparison covered: a cross-year finding, and duplicates.
+            assert!(
+                checked.violations.iter().any(|v| v.rule == xxgk::schema::Rule::S1),
+                "{:#?}",
+                checked.violations
+            );
+            assert!(diagnostics.iter().any(|d| d.kind == xxgk::report::DiagnosticKind::Duplicate));
+        }
+    }
+    // A duplicate's warning follows its own report's diagnostics.
+    let loaded = xxgk::load::from_path(&ReadOptions::new(), &mixed).expect("load");
+    let kinds: Vec<(String, xxgk::report::DiagnosticKind)> = loaded
+        .diagnostics
+        .iter()
+        .filter_map(|d| Some((d.location.file.as_ref()?.file_name()?.to_str()?.to_string(), d.kind)))
+        .collect();
+    let copy = kinds.iter().position(|(f, _)| f == "新源县-2022-copy.xlsx").expect("the copy's diagnostics");
+    let own = kinds.iter().skip(copy).take_while(|(f, _)| f == "新源县-2022-copy.xlsx");
+    assert_eq!(own.last().map(|(_, k)| *k), Some(xxgk::report::DiagnosticKind::Duplicate), "{kinds:#?}");
+}
+
 /// Everything that crosses threads in an embedding service can.
 #[test]
 fn public_types_are_send_and_sync() {
@@ -135,6 +208,7 @@ fn public_types_are_send_and_sync() {
     both::<xxgk::Error>();
     both::<xxgk::read::Grid>();
     both::<xxgk::validate::Checked>();
+    both::<xxgk::load::Loaded>();
     both::<xxgk::rollup::Grouping>();
     both::<xxgk::divisions::Registry>();
 }
