@@ -18,6 +18,10 @@
 #[path = "../examples/generate_dataset/sample.rs"]
 mod sample;
 
+/// The allocator the examples use (see `examples/common`), for the floor and xxgk alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, open_workbook_auto};

@@ -106,13 +106,31 @@ pub(crate) fn categorical_from(
     distinct: &[&str],
     positions: impl Iterator<Item = Option<u32>>,
 ) -> Result<Column> {
-    let dtype = categorical_dtype();
+    let _held = category_mapping();
+    let ids = category_ids(name, distinct)?;
+    categorical_physical(name, positions.map(|p| p.map(|p| ids[p as usize])).collect())
+}
+
+/// The global categories' string ↔ id mapping: polars keeps it only while something holds it,
+/// so ids found by [`category_ids`] stay valid as long as the caller holds this.
+pub(crate) fn category_mapping() -> Arc<CategoricalMapping> {
+    Categories::global().mapping()
+}
+
+/// The global category id of each string (each hashed into the categories once); hold
+/// [`category_mapping`] for as long as the ids are used.
+pub(crate) fn category_ids(name: &str, distinct: &[&str]) -> Result<Vec<u32>> {
     let err = |e| polars_error(name, e);
-    let cats = Series::new(name.into(), distinct).cast(&dtype).map_err(err)?;
+    let cats = Series::new(name.into(), distinct).cast(&categorical_dtype()).map_err(err)?;
     let ids = cats.to_physical_repr();
-    let ids: Vec<Option<u32>> = ids.u32().map_err(err)?.iter().collect();
-    let physical: Vec<Option<u32>> = positions.map(|p| p.and_then(|p| ids[p as usize])).collect();
-    Series::from_cats_and_dtype(&Series::new(name.into(), physical), &dtype, true)
+    // Every string is a category now: none is null.
+    Ok(ids.u32().map_err(err)?.iter().map(|id| id.unwrap_or(0)).collect())
+}
+
+/// A categorical column from category ids that [`category_ids`] gave (`None` null).
+pub(crate) fn categorical_physical(name: &str, ids: Vec<Option<u32>>) -> Result<Column> {
+    let err = |e| polars_error(name, e);
+    Series::from_cats_and_dtype(&Series::new(name.into(), ids), &categorical_dtype(), true)
         .map(Column::from)
         .map_err(err)
 }

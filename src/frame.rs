@@ -112,6 +112,7 @@ pub fn tidy(checked: &Checked) -> Result<DataFrame> {
     let mut builder = TidyBuilder::default();
     for c in checked.reports() {
         builder.push(c);
+        builder.flush_when_full()?;
     }
     builder.finish()
 }
@@ -134,8 +135,13 @@ pub(crate) struct TidyBuilder {
     files: Numbering,
     sheets: Numbering,
     cells: HashMap<(u32, u32), u32>,
-    cell_names: Vec<String>,
+    cell_names: Categories,
+    /// The rows made into columns so far.
+    done: Option<DataFrame>,
 }
+
+/// Rows held in the vectors before they become columns (about 10 MB of them).
+const FLUSH_ROWS: usize = 1 << 18;
 
 struct ReportRows {
     code: u32,
@@ -165,10 +171,9 @@ impl TidyBuilder {
                 b.sheet.push(at.and_then(|at| sheets.get(at.sheet as usize).copied()));
                 let cell = at.filter(|_| own).map(|at| {
                     let names = &mut b.cell_names;
-                    *b.cells.entry((at.row, at.col)).or_insert_with(|| {
-                        names.push(Location::a1(at.row, at.col));
-                        (names.len() - 1) as u32
-                    })
+                    *b.cells
+                        .entry((at.row, at.col))
+                        .or_insert_with(|| names.push(Location::a1(at.row, at.col)))
                 });
                 b.cell.push(cell);
             };
@@ -196,9 +201,36 @@ impl TidyBuilder {
     }
 
     /// The frame, column by column (each vector dropped once its column is made).
-    pub(crate) fn finish(self) -> Result<DataFrame> {
+    /// Make the rows so far into columns once there are enough of them, so only a bounded
+    /// number of rows is ever held twice: call between reports.
+    pub(crate) fn flush_when_full(&mut self) -> Result<()> {
+        if self.keys.len() < FLUSH_ROWS {
+            return Ok(());
+        }
+        let chunk = self.columns()?;
+        match &mut self.done {
+            Some(frame) => append(frame, chunk),
+            None => {
+                self.done = Some(chunk);
+                Ok(())
+            }
+        }
+    }
+
+    /// The frame: the columns made so far and the rows left, as further chunks (a national
+    /// frame has a dozen; polars reads them as one, and rechunking would copy the frame).
+    pub(crate) fn finish(mut self) -> Result<DataFrame> {
+        let last = self.columns()?;
+        match self.done {
+            Some(mut frame) => append(&mut frame, last).map(|()| frame),
+            None => Ok(last),
+        }
+    }
+
+    /// The rows so far as a frame, leaving the vectors empty (their memory kept for the next).
+    fn columns(&mut self) -> Result<DataFrame> {
         let height = self.keys.len();
-        let reports = &self.reports;
+        let reports = std::mem::take(&mut self.reports);
         // A report's value, once per row of it.
         fn per_row<T: Copy>(reports: &[ReportRows], height: usize, f: impl Fn(&ReportRows) -> T) -> Vec<T> {
             let mut out = Vec::with_capacity(height);
@@ -207,53 +239,54 @@ impl TidyBuilder {
             }
             out
         }
-        let [table, item, measure, unit] = cols::key_columns(self.keys.into_iter())?;
-        let names = self.names.list();
-        let files = self.files.list();
-        let sheets = self.sheets.list();
-        let cell_names: Vec<&str> = self.cell_names.iter().map(String::as_str).collect();
+        let names = self.names.categories.ids(cols::DIVISION_NAME)?;
+        let name_ids = per_row(&reports, height, |r| Some(names[r.name as usize]));
+        let files = self.files.categories.ids(cols::FILE)?;
+        let file_ids = per_row(&reports, height, |r| Some(files[r.file as usize]));
+        let sheets = self.sheets.categories.ids(cols::SHEET)?;
+        let sheet_ids = self.sheet.drain(..).map(|s| s.map(|s| sheets[s as usize])).collect();
+        let cells = self.cell_names.ids(cols::CELL)?;
+        let cell_ids = self.cell.drain(..).map(|c| c.map(|c| cells[c as usize])).collect();
+        let [table, item, measure, unit] = cols::key_columns(self.keys.drain(..))?;
         let columns = vec![
-            Series::new(cols::DIVISION_CODE.into(), per_row(reports, height, |r| r.code)).into(),
-            cols::categorical_from(
-                cols::DIVISION_NAME,
-                &names,
-                per_row(reports, height, |r| Some(r.name)).into_iter(),
-            )?,
-            Series::new(cols::PREFECTURE_CODE.into(), per_row(reports, height, |r| r.parents.0)).into(),
-            Series::new(cols::PROVINCE_CODE.into(), per_row(reports, height, |r| r.parents.1)).into(),
-            Series::new(cols::YEAR.into(), per_row(reports, height, |r| r.year)).into(),
+            Series::new(cols::DIVISION_CODE.into(), per_row(&reports, height, |r| r.code)).into(),
+            cols::categorical_physical(cols::DIVISION_NAME, name_ids)?,
+            Series::new(cols::PREFECTURE_CODE.into(), per_row(&reports, height, |r| r.parents.0)).into(),
+            Series::new(cols::PROVINCE_CODE.into(), per_row(&reports, height, |r| r.parents.1)).into(),
+            Series::new(cols::YEAR.into(), per_row(&reports, height, |r| r.year)).into(),
             cols::enum_column(
                 cols::TEMPLATE,
                 &cols::codes(Template::ALL, Template::code),
-                self.template.into_iter(),
+                self.template.drain(..),
             )?,
             table,
             item,
             measure,
             unit,
-            Series::new(cols::VALUE.into(), self.value).into(),
-            cols::enum_column(
-                cols::ORIGIN,
-                &cols::codes(Origin::ALL, Origin::code),
-                self.origin.into_iter(),
-            )?,
-            cols::categorical_from(
-                cols::FILE,
-                &files,
-                per_row(reports, height, |r| Some(r.file)).into_iter(),
-            )?,
-            cols::categorical_from(cols::SHEET, &sheets, self.sheet.into_iter())?,
-            cols::categorical_from(cols::CELL, &cell_names, self.cell.into_iter())?,
+            Series::new(cols::VALUE.into(), &self.value[..]).into(),
+            cols::enum_column(cols::ORIGIN, &cols::codes(Origin::ALL, Origin::code), self.origin.drain(..))?,
+            cols::categorical_physical(cols::FILE, file_ids)?,
+            cols::categorical_physical(cols::SHEET, sheet_ids)?,
+            cols::categorical_physical(cols::CELL, cell_ids)?,
         ];
+        self.value.clear();
         cols::frame(height, columns)
     }
+}
+
+/// Append `chunk`'s rows to `frame` as further chunks (nothing copied).
+fn append(frame: &mut DataFrame, chunk: DataFrame) -> Result<()> {
+    frame
+        .vstack_mut_owned(chunk)
+        .map(|_| ())
+        .map_err(|e| cols::polars_error("appending rows to the tidy frame", e))
 }
 
 /// Distinct strings numbered in the order first met.
 #[derive(Default)]
 struct Numbering {
     ids: HashMap<String, u32>,
-    list: Vec<String>,
+    categories: Categories,
 }
 
 impl Numbering {
@@ -261,14 +294,36 @@ impl Numbering {
         if let Some(&id) = self.ids.get(s) {
             return id;
         }
-        self.list.push(s.to_string());
-        let id = (self.list.len() - 1) as u32;
+        let id = self.categories.push(s.to_string());
         self.ids.insert(s.to_string(), id);
         id
     }
+}
 
-    fn list(&self) -> Vec<&str> {
-        self.list.iter().map(String::as_str).collect()
+/// Strings by number, with their polars category ids (found once per string, when its rows
+/// become columns).
+#[derive(Default)]
+struct Categories {
+    strings: Vec<String>,
+    ids: Vec<u32>,
+    /// Held while the ids are in use: without it polars may drop the mapping between chunks.
+    mapping: Option<Arc<CategoricalMapping>>,
+}
+
+impl Categories {
+    fn push(&mut self, s: String) -> u32 {
+        self.strings.push(s);
+        (self.strings.len() - 1) as u32
+    }
+
+    /// The category id of every string so far.
+    fn ids(&mut self, column: &str) -> Result<&[u32]> {
+        self.mapping.get_or_insert_with(cols::category_mapping);
+        if self.ids.len() < self.strings.len() {
+            let new: Vec<&str> = self.strings[self.ids.len()..].iter().map(String::as_str).collect();
+            self.ids.extend(cols::category_ids(column, &new)?);
+        }
+        Ok(&self.ids)
     }
 }
 
