@@ -76,7 +76,7 @@ pub(crate) fn enum_column(
     categories: &[&str],
     indices: impl Iterator<Item = u8>,
 ) -> Result<Column> {
-    let physical = Series::new(name.into(), indices.collect::<Vec<u8>>());
+    let physical = UInt8Chunked::from_vec(name.into(), indices.collect::<Vec<u8>>()).into_series();
     Series::from_cats_and_dtype(&physical, &enum_dtype(categories), true)
         .map(Column::from)
         .map_err(|e| polars_error(name, e))
@@ -129,10 +129,23 @@ pub(crate) fn category_ids(name: &str, distinct: &[&str]) -> Result<Vec<u32>> {
 
 /// A categorical column from category ids that [`category_ids`] gave (`None` null).
 pub(crate) fn categorical_physical(name: &str, ids: Vec<Option<u32>>) -> Result<Column> {
+    categorical_ids(name, UInt32Chunked::new(name.into(), &ids))
+}
+
+/// A categorical column from a chunked array of category ids that [`category_ids`] gave.
+pub(crate) fn categorical_ids(name: &str, ids: UInt32Chunked) -> Result<Column> {
     let err = |e| polars_error(name, e);
-    Series::from_cats_and_dtype(&Series::new(name.into(), ids), &categorical_dtype(), true)
-        .map(Column::from)
-        .map_err(err)
+    Series::from_cats_and_dtype(&ids.into_series(), &categorical_dtype(), true).map(Column::from).map_err(err)
+}
+
+/// A column of `values`, null where `valid` is false (both moved in, nothing copied).
+pub(crate) fn with_validity<T: PolarsNumericType>(
+    name: &str,
+    values: Vec<T::Native>,
+    valid: polars_arrow::bitmap::MutableBitmap,
+) -> ChunkedArray<T> {
+    let validity = (valid.unset_bits() > 0).then(|| valid.into());
+    ChunkedArray::from_vec_validity(name.into(), values, validity)
 }
 
 pub(crate) fn frame(height: usize, columns: Vec<Column>) -> Result<DataFrame> {

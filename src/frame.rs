@@ -32,6 +32,7 @@ use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use polars_arrow::bitmap::MutableBitmap;
 use polars_io::prelude::{ParquetReader, SerReader};
 
 use crate::columns::{self as cols, Kind, Spec, optional, required};
@@ -112,7 +113,6 @@ pub fn tidy(checked: &Checked) -> Result<DataFrame> {
     let mut builder = TidyBuilder::default();
     for c in checked.reports() {
         builder.push(c);
-        builder.flush_when_full()?;
     }
     builder.finish()
 }
@@ -127,21 +127,21 @@ pub(crate) struct TidyBuilder {
     reports: Vec<ReportRows>,
     template: Vec<u8>,
     keys: Vec<Key>,
-    value: Vec<Option<i64>>,
+    value: Vec<i64>,
+    published: MutableBitmap,
     origin: Vec<u8>,
-    sheet: Vec<Option<u32>>,
-    cell: Vec<Option<u32>>,
+    /// Index into the sheet names (0 where there is none).
+    sheet: Vec<u32>,
+    has_sheet: MutableBitmap,
+    /// Index into the cell names (0 where there is none).
+    cell: Vec<u32>,
+    has_cell: MutableBitmap,
     names: Numbering,
     files: Numbering,
     sheets: Numbering,
     cells: HashMap<(u32, u32), u32>,
     cell_names: Categories,
-    /// The rows made into columns so far.
-    done: Option<DataFrame>,
 }
-
-/// Rows held in the vectors before they become columns (about 10 MB of them).
-const FLUSH_ROWS: usize = 1 << 18;
 
 struct ReportRows {
     code: u32,
@@ -166,16 +166,20 @@ impl TidyBuilder {
             |b: &mut TidyBuilder, key: Key, value: Option<i64>, origin: Origin, at: Option<CellRef>, own| {
                 b.template.push(r.template_of(key.table).index() as u8);
                 b.keys.push(key);
-                b.value.push(value);
+                b.value.push(value.unwrap_or(0));
+                b.published.push(value.is_some());
                 b.origin.push(origin as u8);
-                b.sheet.push(at.and_then(|at| sheets.get(at.sheet as usize).copied()));
+                let sheet = at.and_then(|at| sheets.get(at.sheet as usize).copied());
+                b.sheet.push(sheet.unwrap_or(0));
+                b.has_sheet.push(sheet.is_some());
                 let cell = at.filter(|_| own).map(|at| {
                     let names = &mut b.cell_names;
                     *b.cells
                         .entry((at.row, at.col))
                         .or_insert_with(|| names.push(Location::a1(at.row, at.col)))
                 });
-                b.cell.push(cell);
+                b.cell.push(cell.unwrap_or(0));
+                b.has_cell.push(cell.is_some());
             };
         for v in &r.values {
             let (value, origin) = match c.get(v.key) {
@@ -201,33 +205,13 @@ impl TidyBuilder {
     }
 
     /// The frame, column by column (each vector dropped once its column is made).
-    /// Make the rows so far into columns once there are enough of them, so only a bounded
-    /// number of rows is ever held twice: call between reports.
-    pub(crate) fn flush_when_full(&mut self) -> Result<()> {
-        if self.keys.len() < FLUSH_ROWS {
-            return Ok(());
-        }
-        let chunk = self.columns()?;
-        match &mut self.done {
-            Some(frame) => append(frame, chunk),
-            None => {
-                self.done = Some(chunk);
-                Ok(())
-            }
-        }
-    }
-
-    /// The frame: the columns made so far and the rows left, as further chunks (a national
-    /// frame has a dozen; polars reads them as one, and rechunking would copy the frame).
+    /// The frame, one chunk: the vectors that hold a column's values as polars lays them out
+    /// (values, ids, validity) become its buffers without a copy, so the rows are held about
+    /// once and a half at the peak, and the stages after see one chunk.
     pub(crate) fn finish(mut self) -> Result<DataFrame> {
-        let last = self.columns()?;
-        match self.done {
-            Some(mut frame) => append(&mut frame, last).map(|()| frame),
-            None => Ok(last),
-        }
+        self.columns()
     }
 
-    /// The rows so far as a frame, leaving the vectors empty (their memory kept for the next).
     fn columns(&mut self) -> Result<DataFrame> {
         let height = self.keys.len();
         let reports = std::mem::take(&mut self.reports);
@@ -240,20 +224,46 @@ impl TidyBuilder {
             out
         }
         let names = self.names.categories.ids(cols::DIVISION_NAME)?;
-        let name_ids = per_row(&reports, height, |r| Some(names[r.name as usize]));
+        let name_ids = per_row(&reports, height, |r| names[r.name as usize]);
         let files = self.files.categories.ids(cols::FILE)?;
-        let file_ids = per_row(&reports, height, |r| Some(files[r.file as usize]));
+        let file_ids = per_row(&reports, height, |r| files[r.file as usize]);
         let sheets = self.sheets.categories.ids(cols::SHEET)?;
-        let sheet_ids = self.sheet.drain(..).map(|s| s.map(|s| sheets[s as usize])).collect();
+        let mut sheet_ids = std::mem::take(&mut self.sheet);
+        for s in &mut sheet_ids {
+            *s = sheets.get(*s as usize).copied().unwrap_or(0);
+        }
         let cells = self.cell_names.ids(cols::CELL)?;
-        let cell_ids = self.cell.drain(..).map(|c| c.map(|c| cells[c as usize])).collect();
+        let mut cell_ids = std::mem::take(&mut self.cell);
+        for c in &mut cell_ids {
+            *c = cells.get(*c as usize).copied().unwrap_or(0);
+        }
+        // Each report's parents, null where the registry has none.
+        let parent = |i: usize| -> UInt32Chunked {
+            let mut valid = MutableBitmap::with_capacity(height);
+            let mut codes = Vec::with_capacity(height);
+            for r in &reports {
+                let p = if i == 0 { r.parents.0 } else { r.parents.1 };
+                valid.extend_constant(r.rows, p.is_some());
+                codes.extend(std::iter::repeat_n(p.unwrap_or(0), r.rows));
+            }
+            cols::with_validity(
+                if i == 0 { cols::PREFECTURE_CODE } else { cols::PROVINCE_CODE },
+                codes,
+                valid,
+            )
+        };
         let [table, item, measure, unit] = cols::key_columns(self.keys.drain(..))?;
+        let take = std::mem::take::<MutableBitmap>;
         let columns = vec![
-            Series::new(cols::DIVISION_CODE.into(), per_row(&reports, height, |r| r.code)).into(),
-            cols::categorical_physical(cols::DIVISION_NAME, name_ids)?,
-            Series::new(cols::PREFECTURE_CODE.into(), per_row(&reports, height, |r| r.parents.0)).into(),
-            Series::new(cols::PROVINCE_CODE.into(), per_row(&reports, height, |r| r.parents.1)).into(),
-            Series::new(cols::YEAR.into(), per_row(&reports, height, |r| r.year)).into(),
+            UInt32Chunked::from_vec(cols::DIVISION_CODE.into(), per_row(&reports, height, |r| r.code))
+                .into_column(),
+            cols::categorical_ids(
+                cols::DIVISION_NAME,
+                UInt32Chunked::from_vec(cols::DIVISION_NAME.into(), name_ids),
+            )?,
+            parent(0).into_column(),
+            parent(1).into_column(),
+            Int32Chunked::from_vec(cols::YEAR.into(), per_row(&reports, height, |r| r.year)).into_column(),
             cols::enum_column(
                 cols::TEMPLATE,
                 &cols::codes(Template::ALL, Template::code),
@@ -263,23 +273,25 @@ impl TidyBuilder {
             item,
             measure,
             unit,
-            Series::new(cols::VALUE.into(), &self.value[..]).into(),
+            cols::with_validity::<Int64Type>(
+                cols::VALUE,
+                std::mem::take(&mut self.value),
+                take(&mut self.published),
+            )
+            .into_column(),
             cols::enum_column(cols::ORIGIN, &cols::codes(Origin::ALL, Origin::code), self.origin.drain(..))?,
-            cols::categorical_physical(cols::FILE, file_ids)?,
-            cols::categorical_physical(cols::SHEET, sheet_ids)?,
-            cols::categorical_physical(cols::CELL, cell_ids)?,
+            cols::categorical_ids(cols::FILE, UInt32Chunked::from_vec(cols::FILE.into(), file_ids))?,
+            cols::categorical_ids(
+                cols::SHEET,
+                cols::with_validity(cols::SHEET, sheet_ids, take(&mut self.has_sheet)),
+            )?,
+            cols::categorical_ids(
+                cols::CELL,
+                cols::with_validity(cols::CELL, cell_ids, take(&mut self.has_cell)),
+            )?,
         ];
-        self.value.clear();
         cols::frame(height, columns)
     }
-}
-
-/// Append `chunk`'s rows to `frame` as further chunks (nothing copied).
-fn append(frame: &mut DataFrame, chunk: DataFrame) -> Result<()> {
-    frame
-        .vstack_mut_owned(chunk)
-        .map(|_| ())
-        .map_err(|e| cols::polars_error("appending rows to the tidy frame", e))
 }
 
 /// Distinct strings numbered in the order first met.

@@ -130,18 +130,25 @@ fn read_files(options: &ReadOptions, paths: &[PathBuf]) -> Result<Loaded> {
             .collect()
     };
     let mut state = State::default();
-    options.in_pool(|| -> Result<()> {
+    options.in_pool(|| {
         // One chunk is framed while the next is read.
         let mut pending: Option<Vec<File>> = None;
         for chunk in paths.chunks(CHUNK) {
             let ready = pending.take();
-            let (taken, next) =
-                rayon::join(|| ready.map_or(Ok(()), |files| state.take(files)), || read_chunk(chunk));
-            taken?;
+            let ((), next) = rayon::join(
+                || {
+                    if let Some(files) = ready {
+                        state.take(files);
+                    }
+                },
+                || read_chunk(chunk),
+            );
             pending = Some(next);
         }
-        pending.map_or(Ok(()), |files| state.take(files))
-    })?;
+        if let Some(files) = pending {
+            state.take(files);
+        }
+    });
     state.finish(total)
 }
 
@@ -166,7 +173,7 @@ struct State {
 }
 
 impl State {
-    fn take(&mut self, files: Vec<File>) -> Result<()> {
+    fn take(&mut self, files: Vec<File>) {
         for file in files {
             self.diagnostics.extend(file.loose);
             for (checked, findings, diagnostics) in file.reports {
@@ -182,7 +189,6 @@ impl State {
                 self.checker.push(&checked, findings);
             }
         }
-        self.frame.flush_when_full()
     }
 
     fn finish(self, files: usize) -> Result<Loaded> {
