@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use polars_arrow::bitmap::MutableBitmap;
 use polars_io::prelude::{ParquetReader, SerReader};
+use rayon::prelude::*;
 
 use crate::columns::{self as cols, Kind, Spec, optional, required};
 use crate::divisions::registry;
@@ -252,44 +253,68 @@ impl TidyBuilder {
                 valid,
             )
         };
-        let [table, item, measure, unit] = cols::key_columns(self.keys.drain(..))?;
-        let take = std::mem::take::<MutableBitmap>;
-        let columns = vec![
-            UInt32Chunked::from_vec(cols::DIVISION_CODE.into(), per_row(&reports, height, |r| r.code))
-                .into_column(),
-            cols::categorical_ids(
-                cols::DIVISION_NAME,
-                UInt32Chunked::from_vec(cols::DIVISION_NAME.into(), name_ids),
-            )?,
-            parent(0).into_column(),
-            parent(1).into_column(),
-            Int32Chunked::from_vec(cols::YEAR.into(), per_row(&reports, height, |r| r.year)).into_column(),
-            cols::enum_column(
-                cols::TEMPLATE,
-                &cols::codes(Template::ALL, Template::code),
-                self.template.drain(..),
-            )?,
-            table,
-            item,
-            measure,
-            unit,
-            cols::with_validity::<Int64Type>(
-                cols::VALUE,
-                std::mem::take(&mut self.value),
-                take(&mut self.published),
-            )
-            .into_column(),
-            cols::enum_column(cols::ORIGIN, &cols::codes(Origin::ALL, Origin::code), self.origin.drain(..))?,
-            cols::categorical_ids(cols::FILE, UInt32Chunked::from_vec(cols::FILE.into(), file_ids))?,
-            cols::categorical_ids(
-                cols::SHEET,
-                cols::with_validity(cols::SHEET, sheet_ids, take(&mut self.has_sheet)),
-            )?,
-            cols::categorical_ids(
-                cols::CELL,
-                cols::with_validity(cols::CELL, cell_ids, take(&mut self.has_cell)),
-            )?,
+        let (keys, template, origin) = (
+            std::mem::take(&mut self.keys),
+            std::mem::take(&mut self.template),
+            std::mem::take(&mut self.origin),
+        );
+        let (value, published) = (std::mem::take(&mut self.value), std::mem::take(&mut self.published));
+        let (has_sheet, has_cell) = (std::mem::take(&mut self.has_sheet), std::mem::take(&mut self.has_cell));
+        // The columns are made side by side on the threads (most of the time goes to polars
+        // checking each category id against its categories).
+        type Task<'a> = Box<dyn FnOnce() -> Result<Vec<Column>> + Send + 'a>;
+        let one = |c: Column| Ok(vec![c]);
+        let tasks: Vec<Task> = vec![
+            Box::new(|| {
+                one(UInt32Chunked::from_vec(
+                    cols::DIVISION_CODE.into(),
+                    per_row(&reports, height, |r| r.code),
+                )
+                .into_column())
+            }),
+            Box::new(|| {
+                one(cols::categorical_ids(
+                    cols::DIVISION_NAME,
+                    UInt32Chunked::from_vec(cols::DIVISION_NAME.into(), name_ids),
+                )?)
+            }),
+            Box::new(|| one(parent(0).into_column())),
+            Box::new(|| one(parent(1).into_column())),
+            Box::new(|| {
+                one(Int32Chunked::from_vec(cols::YEAR.into(), per_row(&reports, height, |r| r.year))
+                    .into_column())
+            }),
+            Box::new(|| {
+                one(cols::enum_column(
+                    cols::TEMPLATE,
+                    &cols::codes(Template::ALL, Template::code),
+                    template.into_iter(),
+                )?)
+            }),
+            Box::new(|| Ok(cols::key_columns(keys.into_iter())?.into())),
+            Box::new(|| one(cols::with_validity::<Int64Type>(cols::VALUE, value, published).into_column())),
+            Box::new(|| {
+                one(cols::enum_column(
+                    cols::ORIGIN,
+                    &cols::codes(Origin::ALL, Origin::code),
+                    origin.into_iter(),
+                )?)
+            }),
+            Box::new(|| {
+                one(cols::categorical_ids(cols::FILE, UInt32Chunked::from_vec(cols::FILE.into(), file_ids))?)
+            }),
+            Box::new(|| {
+                one(cols::categorical_ids(
+                    cols::SHEET,
+                    cols::with_validity(cols::SHEET, sheet_ids, has_sheet),
+                )?)
+            }),
+            Box::new(|| {
+                one(cols::categorical_ids(cols::CELL, cols::with_validity(cols::CELL, cell_ids, has_cell))?)
+            }),
         ];
+        let made: Vec<Vec<Column>> = tasks.into_par_iter().map(|task| task()).collect::<Result<_>>()?;
+        let columns: Vec<Column> = made.into_iter().flatten().collect();
         cols::frame(height, columns)
     }
 }

@@ -130,7 +130,7 @@ fn read_files(options: &ReadOptions, paths: &[PathBuf]) -> Result<Loaded> {
             .collect()
     };
     let mut state = State::default();
-    options.in_pool(|| {
+    options.in_pool(move || {
         // One chunk is framed while the next is read.
         let mut pending: Option<Vec<File>> = None;
         for chunk in paths.chunks(CHUNK) {
@@ -148,8 +148,8 @@ fn read_files(options: &ReadOptions, paths: &[PathBuf]) -> Result<Loaded> {
         if let Some(files) = pending {
             state.take(files);
         }
-    });
-    state.finish(total)
+        state.finish(total)
+    })
 }
 
 /// One file read and its reports checked on their own.

@@ -42,6 +42,8 @@ mod bounds;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
+
 use polars::prelude::{Column, DataFrame, NamedFrom, Series};
 
 use self::bounds::{Cells, Contradiction, Interval, Linear, Local};
@@ -345,25 +347,35 @@ impl Checker {
     /// Every violation, report by report in the order pushed (each report's in the order of
     /// its identities), and every inferred value.
     pub(crate) fn finish(self) -> Checked {
-        let mut out = Checked { inferred: self.inferred, names: self.names, ..Checked::default() };
-        for c in &self.reports {
-            let report = &c.report;
-            let prev = self.first.get(&(report.division_code, report.year - 1)).map(|&p| &self.reports[p]);
-            let mut found = c.same_year.iter().cloned().peekable();
-            for (i, (eq, _)) in applicable(report).enumerate() {
-                if !eq.is_cross_year() {
-                    out.violations.extend(found.next_if(|(at, _)| *at == i).map(|(_, v)| v));
-                } else if let Some(p) = prev {
-                    let value = |lag: u8, key: Key| {
-                        let cells = if lag == 0 { &c.cells } else { &p.cells };
-                        cells.get(&key).and_then(|r| r.value)
-                    };
-                    out.violations.extend(check(eq, report, Some(&p.report), value));
-                }
-            }
-            // Where the identities together left a blank no value (after them all).
-            out.violations.extend(found.map(|(_, v)| v));
+        let found: Vec<Vec<Violation>> = self.reports.par_iter().map(|c| self.violations_of(c)).collect();
+        Checked {
+            violations: found.into_iter().flatten().collect(),
+            inferred: self.inferred,
+            names: self.names,
+            ..Checked::default()
         }
+    }
+
+    /// One report's violations: its own year's, with the cross-year identities checked against
+    /// the same unit's report of the year before, in the order of the identities.
+    fn violations_of(&self, c: &Carried) -> Vec<Violation> {
+        let mut out = Vec::new();
+        let report = &c.report;
+        let prev = self.first.get(&(report.division_code, report.year - 1)).map(|&p| &self.reports[p]);
+        let mut found = c.same_year.iter().cloned().peekable();
+        for (i, (eq, _)) in applicable(report).enumerate() {
+            if !eq.is_cross_year() {
+                out.extend(found.next_if(|(at, _)| *at == i).map(|(_, v)| v));
+            } else if let Some(p) = prev {
+                let value = |lag: u8, key: Key| {
+                    let cells = if lag == 0 { &c.cells } else { &p.cells };
+                    cells.get(&key).and_then(|r| r.value)
+                };
+                out.extend(check(eq, report, Some(&p.report), value));
+            }
+        }
+        // Where the identities together left a blank no value (after them all).
+        out.extend(found.map(|(_, v)| v));
         out
     }
 }
