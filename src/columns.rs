@@ -108,7 +108,8 @@ pub(crate) fn categorical_from(
 ) -> Result<Column> {
     let _held = category_mapping();
     let ids = category_ids(name, distinct)?;
-    categorical_physical(name, positions.map(|p| p.map(|p| ids[p as usize])).collect())
+    let physical: Vec<Option<u32>> = positions.map(|p| p.map(|p| ids[p as usize])).collect();
+    categorical_ids(name, UInt32Chunked::new(name.into(), &physical))
 }
 
 /// The global categories' string ↔ id mapping: polars keeps it only while something holds it,
@@ -125,11 +126,6 @@ pub(crate) fn category_ids(name: &str, distinct: &[&str]) -> Result<Vec<u32>> {
     let ids = cats.to_physical_repr();
     // Every string is a category now: none is null.
     Ok(ids.u32().map_err(err)?.iter().map(|id| id.unwrap_or(0)).collect())
-}
-
-/// A categorical column from category ids that [`category_ids`] gave (`None` null).
-pub(crate) fn categorical_physical(name: &str, ids: Vec<Option<u32>>) -> Result<Column> {
-    categorical_ids(name, UInt32Chunked::new(name.into(), &ids))
 }
 
 /// A categorical column from a chunked array of category ids that [`category_ids`] gave.

@@ -205,15 +205,10 @@ impl TidyBuilder {
         });
     }
 
-    /// The frame, column by column (each vector dropped once its column is made).
     /// The frame, one chunk: the vectors that hold a column's values as polars lays them out
     /// (values, ids, validity) become its buffers without a copy, so the rows are held about
     /// once and a half at the peak, and the stages after see one chunk.
     pub(crate) fn finish(mut self) -> Result<DataFrame> {
-        self.columns()
-    }
-
-    fn columns(&mut self) -> Result<DataFrame> {
         let height = self.keys.len();
         let reports = std::mem::take(&mut self.reports);
         // A report's value, once per row of it.
