@@ -367,6 +367,19 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
             let (c, y, t, f, s) = (part(&code), part(&year), part(&table), part(&file), part(&sheet));
             let mut out = Vec::new();
             let mut previous = None;
+            // Without nulls (xxgk's own frames): over the values themselves.
+            if let (Ok(c), Ok(y), Ok(t), Ok(f), Ok(s)) =
+                (c.cont_slice(), y.cont_slice(), t.cont_slice(), f.cont_slice(), s.cont_slice())
+            {
+                for j in 0..len {
+                    let source = [Some(c[j]), Some(y[j]), Some(t[j]), Some(f[j]), Some(s[j])];
+                    if previous != Some(source) {
+                        out.push(source);
+                    }
+                    previous = Some(source);
+                }
+                return out;
+            }
             for ((((c, y), t), f), s) in c.iter().zip(y.iter()).zip(t.iter()).zip(f.iter()).zip(s.iter()) {
                 let source = [c, y, t, f, s];
                 if previous != Some(source) {
@@ -496,7 +509,11 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
     let (mut take, mut group): (Vec<IdxSize>, Vec<u32>) = (Vec::new(), Vec::new());
     // Rows come report by report: the previous row's code answers most look-ups.
     let mut last: Option<(u32, &[u32])> = None;
-    for (i, code) in codes.iter().enumerate() {
+    let each: Box<dyn Iterator<Item = Option<u32>>> = match codes.cont_slice() {
+        Ok(values) => Box::new(values.iter().map(|&c| Some(c))),
+        Err(_) => Box::new(codes.iter()),
+    };
+    for (i, code) in each.enumerate() {
         let Some(code) = code else { continue };
         let groups = match last {
             Some((c, g)) if c == code => g,
