@@ -481,7 +481,7 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
         Groups::Level(Level::Unit) => {
             let names = unit_groups(&tidy.clone().lazy())?;
             let group = tidy.column(cols::DIVISION_CODE).map_err(err)?.clone().with_name(GROUP.into());
-            let rows = keyed(tidy.clone(), (0..tidy.height() as IdxSize).collect(), group)?;
+            let rows = keyed(tidy.clone(), None, group)?;
             let as_group = col(cols::DIVISION_CODE).alias(GROUP);
             return Ok(Placed {
                 rows: rows.lazy(),
@@ -506,7 +506,10 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
         }
     }
     let codes = tidy.column(cols::DIVISION_CODE).and_then(|c| c.u32().cloned()).map_err(err)?;
-    let (mut take, mut group): (Vec<IdxSize>, Vec<u32>) = (Vec::new(), Vec::new());
+    // The rows to keep, `None` while every row so far is in exactly one group (the usual case:
+    // no list of every row's index is made).
+    let mut take: Option<Vec<IdxSize>> = None;
+    let mut group: Vec<u32> = Vec::with_capacity(codes.len());
     // Rows come report by report: the previous row's code answers most look-ups.
     let mut last: Option<(u32, &[u32])> = None;
     let each: Box<dyn Iterator<Item = Option<u32>>> = match codes.cont_slice() {
@@ -514,18 +517,26 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
         Err(_) => Box::new(codes.iter()),
     };
     for (i, code) in each.enumerate() {
-        let Some(code) = code else { continue };
-        let groups = match last {
-            Some((c, g)) if c == code => g,
-            _ => {
+        let groups = match (code, last) {
+            (None, _) => &[][..],
+            (Some(code), Some((c, g))) if c == code => g,
+            (Some(code), _) => {
                 let g = member_of.get(&code).map_or(&[][..], Vec::as_slice);
                 last = Some((code, g));
                 g
             }
         };
-        for &g in groups {
-            take.push(i as IdxSize);
-            group.push(g);
+        if take.is_none() && groups.len() != 1 {
+            take = Some((0..i as IdxSize).collect());
+        }
+        match &mut take {
+            None => group.push(groups[0]),
+            Some(take) => {
+                for &g in groups {
+                    take.push(i as IdxSize);
+                    group.push(g);
+                }
+            }
         }
     }
     let rows = keyed(tidy, take, Column::new(GROUP.into(), group))?;
@@ -537,14 +548,16 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
     })
 }
 
-/// The rows `take` of the tidy frame with their `group` and the [`cell_key`](cols::cell_key)
-/// of group, year and cell, computed in one pass.
-fn keyed(tidy: DataFrame, take: Vec<IdxSize>, group: Column) -> Result<DataFrame> {
-    let all = take.len() == tidy.height() && take.iter().enumerate().all(|(i, &t)| t as usize == i);
+/// The rows `take` of the tidy frame (all of them, in order, for `None`) with their `group` and
+/// the [`cell_key`](cols::cell_key) of group, year and cell, computed in one pass.
+fn keyed(tidy: DataFrame, take: Option<Vec<IdxSize>>, group: Column) -> Result<DataFrame> {
     let rows = tidy
         .select([cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT, cols::VALUE, cols::ORIGIN])
         .map_err(err)?;
-    let mut rows = if all { rows } else { rows.take(&IdxCa::from_vec("take".into(), take)).map_err(err)? };
+    let mut rows = match take {
+        None => rows,
+        Some(take) => rows.take(&IdxCa::from_vec("take".into(), take)).map_err(err)?,
+    };
     let year = rows.column(cols::YEAR).and_then(|c| c.i32().cloned()).map_err(err)?;
     let code = |name: &str| -> Result<UInt8Chunked> {
         let c = rows.column(name).map_err(err)?.to_physical_repr();
