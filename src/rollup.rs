@@ -449,6 +449,16 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
     Ok((kept, unit_years(&firsts)?))
 }
 
+/// The [`cell_key`](cols::cell_key) of a group, a year and a cell's table, item and measure
+/// codes, as that expression makes it.
+fn key_of(group: u32, year: i32, table: u8, item: u8, measure: u8) -> u64 {
+    (u64::from(group) << 32)
+        | (u64::from(year as u16) << 16)
+        | (u64::from(table) << 11)
+        | (u64::from(item) << 5)
+        | u64::from(measure)
+}
+
 /// Rows per piece of work split over the threads: about four pieces per thread, none under
 /// 16,384 rows.
 fn chunk_size(n: usize) -> usize {
@@ -569,7 +579,7 @@ fn keyed(tidy: DataFrame, take: Option<Vec<IdxSize>>, group: Column) -> Result<D
     let mut key = vec![0u64; rows.height()];
     let size = chunk_size(key.len());
     key.par_chunks_mut(size).enumerate().for_each(|(n, out)| {
-        let (at, len, part) = ((n * size) as i64, out.len(), |v: Option<u8>| u64::from(v.unwrap_or(0)));
+        let (at, len) = ((n * size) as i64, out.len());
         let (g, y) = (groups.slice(at, len), year.slice(at, len));
         let (t, i, m) = (table.slice(at, len), item.slice(at, len), measure.slice(at, len));
         // Without nulls (xxgk's own frames): over the values themselves.
@@ -577,21 +587,14 @@ fn keyed(tidy: DataFrame, take: Option<Vec<IdxSize>>, group: Column) -> Result<D
             (g.cont_slice(), y.cont_slice(), t.cont_slice(), i.cont_slice(), m.cont_slice())
         {
             for (j, k) in out.iter_mut().enumerate() {
-                *k = (u64::from(g[j]) << 32)
-                    | (u64::from(y[j] as u16) << 16)
-                    | (u64::from(t[j]) << 11)
-                    | (u64::from(i[j]) << 5)
-                    | u64::from(m[j]);
+                *k = key_of(g[j], y[j], t[j], i[j], m[j]);
             }
             return;
         }
         let rows = g.iter().zip(y.iter()).zip(t.iter().zip(i.iter()).zip(m.iter()));
         for (k, ((g, y), ((t, i), m))) in out.iter_mut().zip(rows) {
-            *k = (u64::from(g.unwrap_or(0)) << 32)
-                | (u64::from(y.unwrap_or(0) as u16) << 16)
-                | (part(t) << 11)
-                | (part(i) << 5)
-                | part(m);
+            let v = |v: Option<u8>| v.unwrap_or(0);
+            *k = key_of(g.unwrap_or(0), y.unwrap_or(0), v(t), v(i), v(m));
         }
     });
     rows.with_column(group).map_err(err)?;
@@ -864,4 +867,42 @@ pub fn coverage(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame>
             col("outside"),
         ])
         .sort([cols::CODE, cols::YEAR], SortMultipleOptions::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Item, Measure, Table};
+
+    /// The key made in Rust is the key the polars expression makes (the comparisons join on
+    /// it), and its low 16 bits are the cell: the one-pass sums rely on both.
+    #[test]
+    fn key_of_is_the_cell_key_expression() -> Result<()> {
+        let (t, i, m) =
+            ([0u8, 1, 2], [0u8, 5, (Item::ALL.len() - 1) as u8], [0u8, 3, (Measure::ALL.len() - 1) as u8]);
+        let (codes, years) = ([654025u32, 110101, u32::MAX], [2022i32, 2019, 65_535]);
+        let frame = cols::frame(
+            3,
+            vec![
+                Column::new(cols::DIVISION_CODE.into(), codes),
+                Column::new(cols::YEAR.into(), years),
+                cols::enum_column(cols::TABLE, &cols::codes(Table::ALL, Table::code), t.into_iter())?,
+                cols::enum_column(cols::ITEM, &cols::codes(Item::ALL, Item::code), i.into_iter())?,
+                cols::enum_column(cols::MEASURE, &cols::codes(Measure::ALL, Measure::code), m.into_iter())?,
+            ],
+        )?;
+        let by_expr = frame
+            .lazy()
+            .select([cols::cell_key(col(cols::DIVISION_CODE)).alias("k")])
+            .collect()
+            .map_err(err)?;
+        let by_expr: Vec<Option<u64>> =
+            by_expr.column("k").and_then(|c| c.u64().cloned()).map_err(err)?.iter().collect();
+        for n in 0..3 {
+            let key = key_of(codes[n], years[n], t[n], i[n], m[n]);
+            assert_eq!(by_expr[n], Some(key));
+            assert_eq!(key >> 16, (u64::from(codes[n]) << 16) | u64::from(years[n] as u16));
+        }
+        Ok(())
+    }
 }
