@@ -12,7 +12,7 @@
 //! ```text
 //! cargo run --release --example prefecture_summary -- [--level L] [--year Y] [--format F] [--out FILE] [--tidy] [PATH]...
 //!
-//! loaded 55 reports from 52 files: 11 units, 2019–2023; 22 in the 2019 format, 33 in the 2021 format; diagnostics: 0 errors, 0 warnings, 478 infos
+//! loaded 55 reports from 52 files: 11 units, 2019–2023; 22 in the 2019 format, 33 in the 2021 format; diagnostics: 0 errors, 0 warnings, 14 infos
 //!
 //! 伊犁哈萨克自治州 2022年: 11/11 个县级单位
 //!   三、收到和处理政府信息公开申请情况
