@@ -26,7 +26,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 
@@ -158,9 +157,6 @@ struct File {
     reports: Vec<(CheckedReport, Findings, Vec<Diagnostic>)>,
 }
 
-/// A report as the duplicate check needs it: its index, unit name and source.
-type Seen = (usize, String, PathBuf);
-
 #[derive(Default)]
 struct State {
     frame: TidyBuilder,
@@ -168,8 +164,8 @@ struct State {
     diagnostics: Vec<Diagnostic>,
     /// Per report: where its diagnostics end in `diagnostics`.
     ends: Vec<usize>,
-    /// The reports of each unit-year.
-    seen: HashMap<(u32, i32), Vec<Seen>>,
+    /// Each report's code, year, unit name and file, for the duplicate check.
+    seen: Vec<(u32, i32, String, PathBuf)>,
 }
 
 impl State {
@@ -178,11 +174,7 @@ impl State {
             self.diagnostics.extend(file.loose);
             for (checked, findings, diagnostics) in file.reports {
                 let r: &Report = checked.report();
-                self.seen.entry((r.division_code, r.year)).or_default().push((
-                    self.ends.len(),
-                    r.division_name.clone(),
-                    r.source.clone(),
-                ));
+                self.seen.push((r.division_code, r.year, r.division_name.clone(), r.source.clone()));
                 self.diagnostics.extend(diagnostics);
                 self.ends.push(self.diagnostics.len());
                 self.frame.push(&checked);
@@ -194,24 +186,18 @@ impl State {
     fn finish(self, files: usize) -> Result<Loaded> {
         // A unit-year reported more than once: each report told of the others, as
         // `ReadOptions::from_paths` does.
-        let mut extra: Vec<(usize, usize, Diagnostic)> = Vec::new();
-        for ((_, year), group) in self.seen.into_iter().filter(|(_, g)| g.len() > 1) {
-            for (i, name, source) in &group {
-                let others: Vec<String> =
-                    group.iter().filter(|(j, ..)| j != i).map(|(_, _, s)| s.display().to_string()).collect();
-                extra.push((self.ends[*i], *i, read::duplicate(name, year, source, &others)));
-            }
-        }
-        extra.sort_by_key(|(at, i, _)| (*at, *i));
+        // In report order, so in the order of where each goes.
+        let told = read::duplicates(self.seen.iter().map(|(c, y, n, s)| (*c, *y, n.as_str(), s.as_path())));
+        let extra: Vec<(usize, Diagnostic)> = told.into_iter().map(|(i, d)| (self.ends[i], d)).collect();
         let mut diagnostics = Vec::with_capacity(self.diagnostics.len() + extra.len());
         let mut extra = extra.into_iter().peekable();
         for (i, d) in self.diagnostics.into_iter().enumerate() {
-            while let Some((.., e)) = extra.next_if(|(at, ..)| *at == i) {
+            while let Some((_, e)) = extra.next_if(|(at, _)| *at == i) {
                 diagnostics.push(e);
             }
             diagnostics.push(d);
         }
-        diagnostics.extend(extra.map(|(.., e)| e));
+        diagnostics.extend(extra.map(|(_, e)| e));
         let reports = self.ends.len();
         Ok(Loaded { tidy: self.frame.finish()?, checked: self.checker.finish(), diagnostics, files, reports })
     }

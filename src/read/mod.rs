@@ -578,34 +578,47 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 /// The same unit and year twice: both kept, each told about the other.
 fn flag_duplicates(batch: &mut Batch) {
-    let mut seen: HashMap<(u32, i32), Vec<usize>> = HashMap::new();
-    for (i, r) in batch.reports.iter().enumerate() {
-        seen.entry((r.division_code, r.year)).or_default().push(i);
-    }
-    let mut groups: Vec<Vec<usize>> = seen.into_values().filter(|v| v.len() > 1).collect();
-    groups.sort();
-    for group in groups {
-        for &i in &group {
-            let others: Vec<String> = group
-                .iter()
-                .filter(|&&j| j != i)
-                .map(|&j| batch.reports[j].source.display().to_string())
-                .collect();
-            let r = &mut batch.reports[i];
-            let d = duplicate(&r.division_name, r.year, &r.source, &others);
-            r.diagnostics.push(d);
-        }
+    let told = duplicates(
+        batch.reports.iter().map(|r| (r.division_code, r.year, r.division_name.as_str(), &*r.source)),
+    );
+    for (i, d) in told {
+        batch.reports[i].diagnostics.push(d);
     }
 }
 
-/// The warning on a report whose unit and year other files report too (`others`, by path).
-pub(crate) fn duplicate(name: &str, year: i32, source: &Path, others: &[String]) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Warning,
-        kind: DiagnosticKind::Duplicate,
-        location: Location::file(source),
-        message: format!("{name} {year} is also reported by {}; both are kept", others.join(", ")),
+/// The warnings on reports whose unit and year another report has too, each told the others'
+/// files (both are kept): `(index, warning)` in index order, from each report's code, year,
+/// unit name and file.
+pub(crate) fn duplicates<'a>(
+    reports: impl Iterator<Item = (u32, i32, &'a str, &'a Path)>,
+) -> Vec<(usize, Diagnostic)> {
+    let reports: Vec<_> = reports.collect();
+    let mut seen: HashMap<(u32, i32), Vec<usize>> = HashMap::new();
+    for (i, (code, year, ..)) in reports.iter().enumerate() {
+        seen.entry((*code, *year)).or_default().push(i);
     }
+    let mut out = Vec::new();
+    for group in seen.into_values().filter(|g| g.len() > 1) {
+        for &i in &group {
+            let others: Vec<String> =
+                group.iter().filter(|&&j| j != i).map(|&j| reports[j].3.display().to_string()).collect();
+            let (_, year, name, source) = reports[i];
+            out.push((
+                i,
+                Diagnostic {
+                    severity: Severity::Warning,
+                    kind: DiagnosticKind::Duplicate,
+                    location: Location::file(source),
+                    message: format!(
+                        "{name} {year} is also reported by {}; both are kept",
+                        others.join(", ")
+                    ),
+                },
+            ));
+        }
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out
 }
 
 /// Every file under `dir` the reader opens, in path order.
