@@ -154,6 +154,26 @@ struct ReportRows {
 }
 
 impl TidyBuilder {
+    /// Rows pushed so far.
+    pub(crate) fn rows(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Room for `rows` rows in all: the column vectors are allocated once instead of doubling
+    /// (which touches twice the memory and copies every row again).
+    pub(crate) fn reserve_rows(&mut self, rows: usize) {
+        let more = rows.saturating_sub(self.keys.len());
+        self.template.reserve(more);
+        self.keys.reserve(more);
+        self.value.reserve(more);
+        self.published.reserve(more);
+        self.origin.reserve(more);
+        self.sheet.reserve(more);
+        self.has_sheet.reserve(more);
+        self.cell.reserve(more);
+        self.has_cell.reserve(more);
+    }
+
     /// Append one checked report's rows: published and inferred values in reading order, then
     /// the derived subtotals.
     pub(crate) fn push(&mut self, c: &CheckedReport) {

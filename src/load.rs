@@ -132,12 +132,18 @@ fn read_files(options: &ReadOptions, paths: &[PathBuf]) -> Result<Loaded> {
     options.in_pool(move || {
         // One chunk is framed while the next is read.
         let mut pending: Option<Vec<File>> = None;
-        for chunk in paths.chunks(CHUNK) {
+        for (i, chunk) in paths.chunks(CHUNK).enumerate() {
             let ready = pending.take();
             let ((), next) = rayon::join(
                 || {
                     if let Some(files) = ready {
                         state.take(files);
+                        if i == 1 {
+                            // The first chunk's rows per file, for every file and a little
+                            // over: room that is never written costs no memory.
+                            let rows = state.frame.rows() * total / CHUNK.min(total);
+                            state.frame.reserve_rows(rows + rows / 16);
+                        }
                     }
                 },
                 || read_chunk(chunk),

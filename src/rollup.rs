@@ -345,10 +345,8 @@ fn unit_groups(tidy: &LazyFrame) -> Result<LazyFrame> {
 fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
     let tidy = crate::frame::checked(tidy)?;
     let source = [cols::DIVISION_CODE, cols::YEAR, cols::TABLE, cols::FILE, cols::SHEET];
-    let physical = |name: &str| -> Result<UInt32Chunked> {
-        let c = tidy.column(name).map_err(err)?.to_physical_repr();
-        let c = c.cast(&DataType::UInt32).map_err(err)?;
-        c.u32().cloned().map_err(err)
+    let physical = |name: &str| -> Result<Series> {
+        Ok(tidy.column(name).map_err(err)?.as_materialized_series().to_physical_repr().into_owned())
     };
     let [code, year, table, file, sheet] = [
         physical(cols::DIVISION_CODE)?,
@@ -359,12 +357,16 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
     ];
     // A report's rows come together (in xxgk's frames and in a dataset read back): its source
     // is read where one of the five changes, without hashing every row — each range of rows on
-    // a thread, the first sight of each source kept in row order.
+    // a thread (made u32 there, a range at a time), the first sight of each source kept in row
+    // order.
     let changes: Vec<Vec<[Option<u32>; 5]>> = ranges(tidy.height())
         .into_par_iter()
-        .map(|(at, len)| {
-            let part = |ca: &UInt32Chunked| ca.slice(at as i64, len);
-            let (c, y, t, f, s) = (part(&code), part(&year), part(&table), part(&file), part(&sheet));
+        .map(|(at, len)| -> Result<Vec<[Option<u32>; 5]>> {
+            let part = |s: &Series| -> Result<UInt32Chunked> {
+                let s = s.slice(at as i64, len).cast(&DataType::UInt32).map_err(err)?;
+                s.u32().cloned().map_err(err)
+            };
+            let (c, y, t, f, s) = (part(&code)?, part(&year)?, part(&table)?, part(&file)?, part(&sheet)?);
             let mut out = Vec::new();
             let mut previous = None;
             // Without nulls (xxgk's own frames): over the values themselves.
@@ -378,7 +380,7 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
                     }
                     previous = Some(source);
                 }
-                return out;
+                return Ok(out);
             }
             for ((((c, y), t), f), s) in c.iter().zip(y.iter()).zip(t.iter()).zip(f.iter()).zip(s.iter()) {
                 let source = [c, y, t, f, s];
@@ -387,9 +389,9 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
                 }
                 previous = Some(source);
             }
-            out
+            Ok(out)
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let mut sources: Vec<[Option<u32>; 5]> = Vec::new();
     let mut seen: HashSet<[Option<u32>; 5]> = HashSet::new();
     for source in changes.into_iter().flatten() {
@@ -491,7 +493,7 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
         Groups::Level(Level::Unit) => {
             let names = unit_groups(&tidy.clone().lazy())?;
             let group = tidy.column(cols::DIVISION_CODE).map_err(err)?.clone().with_name(GROUP.into());
-            let rows = keyed(tidy.clone(), None, group)?;
+            let rows = with_keys(grouped(tidy.clone(), None, group)?)?;
             let as_group = col(cols::DIVISION_CODE).alias(GROUP);
             return Ok(Placed {
                 rows: rows.lazy(),
@@ -549,7 +551,7 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
             }
         }
     }
-    let rows = keyed(tidy, take, Column::new(GROUP.into(), group))?;
+    let rows = grouped(tidy, take, Column::new(GROUP.into(), group))?;
     let on = [col(cols::DIVISION_CODE)];
     Ok(Placed {
         rows: rows.lazy(),
@@ -558,9 +560,8 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
     })
 }
 
-/// The rows `take` of the tidy frame (all of them, in order, for `None`) with their `group` and
-/// the [`cell_key`](cols::cell_key) of group, year and cell, computed in one pass.
-fn keyed(tidy: DataFrame, take: Option<Vec<IdxSize>>, group: Column) -> Result<DataFrame> {
+/// The rows `take` of the tidy frame (all of them, in order, for `None`) with their `group`.
+fn grouped(tidy: DataFrame, take: Option<Vec<IdxSize>>, group: Column) -> Result<DataFrame> {
     let rows = tidy
         .select([cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT, cols::VALUE, cols::ORIGIN])
         .map_err(err)?;
@@ -568,20 +569,40 @@ fn keyed(tidy: DataFrame, take: Option<Vec<IdxSize>>, group: Column) -> Result<D
         None => rows,
         Some(take) => rows.take(&IdxCa::from_vec("take".into(), take)).map_err(err)?,
     };
-    let year = rows.column(cols::YEAR).and_then(|c| c.i32().cloned()).map_err(err)?;
-    let code = |name: &str| -> Result<UInt8Chunked> {
-        let c = rows.column(name).map_err(err)?.to_physical_repr();
-        c.u8().cloned().map_err(err)
-    };
-    let (table, item, measure) = (code(cols::TABLE)?, code(cols::ITEM)?, code(cols::MEASURE)?);
-    let groups = group.u32().map_err(err)?;
-    // Each range of rows on a thread, written in place.
-    let mut key = vec![0u64; rows.height()];
-    let size = chunk_size(key.len());
-    key.par_chunks_mut(size).enumerate().for_each(|(n, out)| {
-        let (at, len) = ((n * size) as i64, out.len());
-        let (g, y) = (groups.slice(at, len), year.slice(at, len));
-        let (t, i, m) = (table.slice(at, len), item.slice(at, len), measure.slice(at, len));
+    rows.with_column(group).map_err(err)?;
+    Ok(rows)
+}
+
+/// The columns a row's [`cell_key`](cols::cell_key) is made of: group, year and the cell's
+/// table, item and measure codes.
+struct KeyParts {
+    group: UInt32Chunked,
+    year: Int32Chunked,
+    table: UInt8Chunked,
+    item: UInt8Chunked,
+    measure: UInt8Chunked,
+}
+
+impl KeyParts {
+    fn of(rows: &DataFrame) -> Result<KeyParts> {
+        let code = |name: &str| -> Result<UInt8Chunked> {
+            let c = rows.column(name).map_err(err)?.to_physical_repr();
+            c.u8().cloned().map_err(err)
+        };
+        Ok(KeyParts {
+            group: rows.column(GROUP).and_then(|c| c.u32().cloned()).map_err(err)?,
+            year: rows.column(cols::YEAR).and_then(|c| c.i32().cloned()).map_err(err)?,
+            table: code(cols::TABLE)?,
+            item: code(cols::ITEM)?,
+            measure: code(cols::MEASURE)?,
+        })
+    }
+
+    /// The keys of rows `at..at + out.len()`, written into `out`.
+    fn fill(&self, at: usize, out: &mut [u64]) {
+        let (at, len) = (at as i64, out.len());
+        let (g, y) = (self.group.slice(at, len), self.year.slice(at, len));
+        let (t, i, m) = (self.table.slice(at, len), self.item.slice(at, len), self.measure.slice(at, len));
         // Without nulls (xxgk's own frames): over the values themselves.
         if let (Ok(g), Ok(y), Ok(t), Ok(i), Ok(m)) =
             (g.cont_slice(), y.cont_slice(), t.cont_slice(), i.cont_slice(), m.cont_slice())
@@ -596,8 +617,16 @@ fn keyed(tidy: DataFrame, take: Option<Vec<IdxSize>>, group: Column) -> Result<D
             let v = |v: Option<u8>| v.unwrap_or(0);
             *k = key_of(g.unwrap_or(0), y.unwrap_or(0), v(t), v(i), v(m));
         }
-    });
-    rows.with_column(group).map_err(err)?;
+    }
+}
+
+/// `rows` with the [`cell_key`](cols::cell_key) of their group, year and cell, each range of
+/// rows on a thread.
+fn with_keys(mut rows: DataFrame) -> Result<DataFrame> {
+    let parts = KeyParts::of(&rows)?;
+    let mut key = vec![0u64; rows.height()];
+    let size = chunk_size(key.len());
+    key.par_chunks_mut(size).enumerate().for_each(|(n, out)| parts.fill(n * size, out));
     rows.with_column(Column::new(cols::KEY.into(), key)).map_err(err)?;
     Ok(rows)
 }
@@ -707,7 +736,7 @@ fn sum_by_key(rows: DataFrame) -> Result<DataFrame> {
     }
     const NONE: u16 = u16::MAX;
     let empty = Sum { first: None, total: 0, any: false, blanks: 0, inferred: 0, origin: 0 };
-    let key = rows.column(cols::KEY).and_then(|c| c.u64().cloned()).map_err(err)?;
+    let parts = KeyParts::of(&rows)?;
     let value = rows.column(cols::VALUE).and_then(|c| c.i64().cloned()).map_err(err)?;
     let origin = rows.column(cols::ORIGIN).map_err(err)?.to_physical_repr();
     let origin = origin.u8().map_err(err)?;
@@ -718,8 +747,17 @@ fn sum_by_key(rows: DataFrame) -> Result<DataFrame> {
     let mut group_years = foldhash::HashMap::<u64, usize>::default();
     let mut sums: Vec<Vec<Sum>> = Vec::new();
     let mut last: Option<(u64, usize)> = None;
-    for (i, ((k, v), o)) in key.iter().zip(value.iter()).zip(origin.iter()).enumerate() {
-        let Some(k) = k else { continue };
+    // The keys a block of rows at a time, not a column of them.
+    let mut block = vec![0u64; 1 << 14];
+    let mut keys = block.len()..block.len();
+    let mut at = 0;
+    for (i, (v, o)) in value.iter().zip(origin.iter()).enumerate() {
+        if keys.is_empty() {
+            let n = block.len().min(rows.height() - at);
+            parts.fill(at, &mut block[..n]);
+            (keys, at) = (0..n, at + n);
+        }
+        let k = block[keys.next().unwrap_or_default()];
         let gy = k >> 16;
         let slot = match last {
             Some((g, s)) if g == gy => s,
@@ -756,9 +794,9 @@ fn sum_by_key(rows: DataFrame) -> Result<DataFrame> {
     }
     let found: Vec<&Sum> = sums.iter().flatten().filter(|s| s.first.is_some()).collect();
     let first: Vec<IdxSize> = found.iter().filter_map(|s| s.first).collect();
-    let cell = [GROUP, cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT, cols::KEY];
-    let mut out =
-        rows.select(cell).and_then(|d| d.take(&IdxCa::from_vec("first".into(), first))).map_err(err)?;
+    let cell = [GROUP, cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT];
+    let out = rows.select(cell).and_then(|d| d.take(&IdxCa::from_vec("first".into(), first))).map_err(err)?;
+    let mut out = with_keys(out)?;
     let value: Int64Chunked = found.iter().map(|s| s.any.then_some(s.total)).collect();
     for column in [
         value.with_name(cols::VALUE.into()).into_column(),

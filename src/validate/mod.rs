@@ -40,6 +40,8 @@
 mod bounds;
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
@@ -48,7 +50,7 @@ use polars::prelude::{Column, DataFrame, NamedFrom, Series};
 
 use self::bounds::{Cells, Contradiction, Interval, Linear, Local};
 use crate::columns as cols;
-use crate::report::{Origin, Report};
+use crate::report::{CellRef, Origin, Report, TableRead, Value};
 use crate::schema::{Equation, Key, Relation, Rule, Severity, Table, Template, equations};
 
 /// One cell of a report after validation: its value (`None` blank) and where it comes from.
@@ -287,6 +289,9 @@ pub(crate) fn resolve_report(report: Report, scratch: &mut Scratch) -> (CheckedR
 /// Checks reports one at a time, keeping of each only what the cross-year identities need (the
 /// carried-over cells, with the report's place), so the reports themselves can be dropped: the
 /// findings come out as [`reports`] gives them.
+///
+/// What is kept lies in a few long vectors, not in small allocations per report: a few hundred
+/// bytes a report, so a national load's memory does not grow with its files beyond the frame.
 #[derive(Default)]
 pub(crate) struct Checker {
     reports: Vec<Carried>,
@@ -294,13 +299,28 @@ pub(crate) struct Checker {
     first: HashMap<(u32, i32), usize>,
     names: BTreeMap<u32, String>,
     inferred: Vec<Inferred>,
+    /// The reports' names, each spelling once.
+    spellings: Vec<String>,
+    /// Each file's path and sheet names, once for the reports of a file that come together.
+    places: Vec<(PathBuf, Vec<String>)>,
+    tables: Vec<TableRead>,
+    /// The carried-over keys' cells (where they were read), report after report.
+    located: Vec<(Key, Option<CellRef>)>,
+    /// The carried-over keys' resolved values, report after report, in key order.
+    values: Vec<(Key, Option<i64>)>,
 }
 
-/// What is kept of a checked report: its own-year findings, and the report and cells cut down
-/// to the keys of the cross-year identities.
+/// What is kept of a checked report: its own-year findings, and where its part of the
+/// [`Checker`]'s vectors lies.
 struct Carried {
-    report: Report,
-    cells: BTreeMap<Key, Resolved>,
+    division_code: u32,
+    year: i32,
+    template: Template,
+    name: u32,
+    place: u32,
+    tables: Range<u32>,
+    located: Range<u32>,
+    values: Range<u32>,
     same_year: Vec<(usize, Violation)>,
 }
 
@@ -322,6 +342,11 @@ fn is_carried(key: Key) -> bool {
     .is_ok()
 }
 
+/// `at..` up to a vector's length, as the u32 range a [`Carried`] keeps.
+fn since(at: usize, len: usize) -> Range<u32> {
+    at as u32..len as u32
+}
+
 impl Checker {
     /// Take one report's findings, keeping what the cross-year identities will need.
     pub(crate) fn push(&mut self, checked: &CheckedReport, findings: Findings) {
@@ -329,19 +354,29 @@ impl Checker {
         self.first.entry((r.division_code, r.year)).or_insert(self.reports.len());
         self.names.entry(r.division_code).or_insert_with(|| r.division_name.clone());
         self.inferred.extend(findings.inferred);
-        let report = Report {
+        if self.spellings.last() != Some(&r.division_name) {
+            self.spellings.push(r.division_name.clone());
+        }
+        let same_place =
+            self.places.last().is_some_and(|(path, sheets)| *path == r.source && *sheets == r.sheets);
+        if !same_place {
+            self.places.push((r.source.clone(), r.sheets.clone()));
+        }
+        let (tables, located, values) = (self.tables.len(), self.located.len(), self.values.len());
+        self.tables.extend(r.tables.iter().cloned());
+        self.located.extend(r.values.iter().filter(|v| is_carried(v.key)).map(|v| (v.key, v.cell)));
+        self.values.extend(checked.cells.iter().filter(|(k, _)| is_carried(**k)).map(|(k, v)| (*k, v.value)));
+        self.reports.push(Carried {
             division_code: r.division_code,
-            division_name: r.division_name.clone(),
             year: r.year,
             template: r.template,
-            tables: r.tables.clone(),
-            source: r.source.clone(),
-            sheets: r.sheets.clone(),
-            values: r.values.iter().filter(|v| is_carried(v.key)).cloned().collect(),
-            diagnostics: Vec::new(),
-        };
-        let cells = checked.cells.iter().filter(|(k, _)| is_carried(**k)).map(|(k, v)| (*k, *v)).collect();
-        self.reports.push(Carried { report, cells, same_year: findings.same_year });
+            name: self.spellings.len() as u32 - 1,
+            place: self.places.len() as u32 - 1,
+            tables: since(tables, self.tables.len()),
+            located: since(located, self.located.len()),
+            values: since(values, self.values.len()),
+            same_year: findings.same_year,
+        });
     }
 
     /// Every violation, report by report in the order pushed (each report's in the order of
@@ -356,22 +391,50 @@ impl Checker {
         }
     }
 
+    /// A report as far as the cross-year identities go: its place, templates and the cells
+    /// of the carried-over keys.
+    fn stub(&self, c: &Carried) -> Report {
+        let range = |r: &Range<u32>| r.start as usize..r.end as usize;
+        let (source, sheets) = &self.places[c.place as usize];
+        Report {
+            division_code: c.division_code,
+            division_name: self.spellings[c.name as usize].clone(),
+            year: c.year,
+            template: c.template,
+            tables: self.tables[range(&c.tables)].to_vec(),
+            source: source.clone(),
+            sheets: sheets.clone(),
+            values: self.located[range(&c.located)]
+                .iter()
+                .map(|&(key, cell)| Value { key, value: None, cell, note: None })
+                .collect(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// A carried report's resolved value of `key`.
+    fn value(&self, c: &Carried, key: Key) -> Option<i64> {
+        let values = &self.values[c.values.start as usize..c.values.end as usize];
+        values.binary_search_by_key(&key, |(k, _)| *k).ok().and_then(|i| values[i].1)
+    }
+
     /// One report's violations: its own year's, with the cross-year identities checked against
     /// the same unit's report of the year before, in the order of the identities.
     fn violations_of(&self, c: &Carried) -> Vec<Violation> {
         let mut out = Vec::new();
-        let report = &c.report;
-        let prev = self.first.get(&(report.division_code, report.year - 1)).map(|&p| &self.reports[p]);
+        let prev = self.first.get(&(c.division_code, c.year - 1)).map(|&p| &self.reports[p]);
         let mut found = c.same_year.iter().cloned().peekable();
-        for (i, (eq, _)) in applicable(report).enumerate() {
+        if found.peek().is_none() && prev.is_none() {
+            return out;
+        }
+        let report = self.stub(c);
+        let prev_report = prev.map(|p| self.stub(p));
+        for (i, (eq, _)) in applicable(&report).enumerate() {
             if !eq.is_cross_year() {
                 out.extend(found.next_if(|(at, _)| *at == i).map(|(_, v)| v));
             } else if let Some(p) = prev {
-                let value = |lag: u8, key: Key| {
-                    let cells = if lag == 0 { &c.cells } else { &p.cells };
-                    cells.get(&key).and_then(|r| r.value)
-                };
-                out.extend(check(eq, report, Some(&p.report), value));
+                let value = |lag: u8, key: Key| self.value(if lag == 0 { c } else { p }, key);
+                out.extend(check(eq, &report, prev_report.as_ref(), value));
             }
         }
         // Where the identities together left a blank no value (after them all).

@@ -477,6 +477,12 @@ fn a_stored_dataset_reads_back_as_the_same_frame_and_the_same_reports() {
     let back = xxgk::frame::read_dataset(&dir).expect("read").collect().expect("collect");
     assert_eq!(back.schema(), tidy.schema());
     assert!(back.equals_missing(&tidy));
+    // Read back in pieces (one per part), it sums as the frame in one piece does.
+    assert!(back.column("value").expect("value").as_materialized_series().n_chunks() > 1);
+    for level in [Level::Unit, Level::Prefecture, Level::Province] {
+        let pieces = collect(xxgk::rollup::by(back.clone().lazy(), level));
+        assert!(pieces.equals_missing(&collect(xxgk::rollup::by(tidy.clone().lazy(), level))), "{level:?}");
+    }
     // A second dataset is never written over the first.
     assert!(xxgk::output::parquet_dataset(&tidy, &dir, &xxgk::frame::PARTITIONS).is_err());
     // Turned back into reports, the dataset validates as the workbooks did.
