@@ -61,6 +61,7 @@ impl fmt::Display for Level {
 
 /// One administrative division.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Division {
     /// The six-digit GB/T 2260 code.
     pub code: u32,
@@ -74,6 +75,7 @@ pub struct Division {
 
 /// The answer of [`Registry::resolve`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Resolution {
     /// Exactly one division.
     Found(u32),

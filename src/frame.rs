@@ -140,8 +140,36 @@ pub(crate) struct TidyBuilder {
     names: Numbering,
     files: Numbering,
     sheets: Numbering,
-    cells: HashMap<(u32, u32), u32>,
+    cells: CellIds,
     cell_names: Categories,
+}
+
+/// Each cell position's number among the cell names: the positions of the national tables
+/// (the first 1,024 rows, 64 columns) in a flat array, the rest in a map.
+#[derive(Default)]
+struct CellIds {
+    /// Row-major; 0 is a position not met yet, otherwise its number + 1.
+    near: Vec<u32>,
+    far: HashMap<(u32, u32), u32>,
+}
+
+impl CellIds {
+    const ROWS: u32 = 1 << 10;
+    const COLS: u32 = 1 << 6;
+
+    fn id(&mut self, (row, col): (u32, u32), names: &mut Categories) -> u32 {
+        if row >= CellIds::ROWS || col >= CellIds::COLS {
+            return *self.far.entry((row, col)).or_insert_with(|| names.push(Location::a1(row, col)));
+        }
+        if self.near.is_empty() {
+            self.near = vec![0; (CellIds::ROWS * CellIds::COLS) as usize];
+        }
+        let at = &mut self.near[(row * CellIds::COLS + col) as usize];
+        if *at == 0 {
+            *at = names.push(Location::a1(row, col)) + 1;
+        }
+        *at - 1
+    }
 }
 
 struct ReportRows {
@@ -193,12 +221,7 @@ impl TidyBuilder {
                 let sheet = at.and_then(|at| sheets.get(at.sheet as usize).copied());
                 b.sheet.push(sheet.unwrap_or(0));
                 b.has_sheet.push(sheet.is_some());
-                let cell = at.filter(|_| own).map(|at| {
-                    let names = &mut b.cell_names;
-                    *b.cells
-                        .entry((at.row, at.col))
-                        .or_insert_with(|| names.push(Location::a1(at.row, at.col)))
-                });
+                let cell = at.filter(|_| own).map(|at| b.cells.id((at.row, at.col), &mut b.cell_names));
                 b.cell.push(cell.unwrap_or(0));
                 b.has_cell.push(cell.is_some());
             };

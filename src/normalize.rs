@@ -92,6 +92,7 @@ pub enum Context {
 
 /// The answer of [`label`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Lookup {
     /// Exactly one reading.
     Found(Label),
@@ -627,6 +628,7 @@ impl MoneyScale {
 
 /// A cell's value: `None` is blank, never the same as `Some(0)`; plus any annotation.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Parsed {
     /// The number (money in 分), or `None` for a blank cell.
     pub value: Option<i64>,
@@ -637,6 +639,7 @@ pub struct Parsed {
 /// Why a cell's text is not a value.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("cannot read {raw:?} as a number: {reason}")]
+#[non_exhaustive]
 pub struct ValueError {
     /// The cell's text as written.
     pub raw: String,

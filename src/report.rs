@@ -281,6 +281,7 @@ impl fmt::Display for Diagnostic {
 /// What a read returns: the reports, and the diagnostics that belong to no report (files that
 /// could not be read, sheets without tables, reports refused in strict mode).
 #[derive(Clone, Debug, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Batch {
     /// The reports, ordered by file path, then position in the file.
     pub reports: Vec<Report>,
@@ -315,6 +316,7 @@ impl Batch {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Origin {
     /// Read from the report.
     Published,

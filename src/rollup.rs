@@ -174,6 +174,7 @@ impl Grouping {
 /// What to sum by: a level of the registry, or a grouping of your own. Both convert, so
 /// `rollup::by(tidy, Level::Prefecture)` and `rollup::by(tidy, &grouping)` read as they should.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Groups {
     /// A level of the division registry.
     Level(Level),

@@ -39,6 +39,7 @@ macro_rules! code_enum {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
         }
@@ -113,6 +114,42 @@ impl Template {
     /// ```
     pub const fn for_year(year: i32) -> Template {
         if year <= 2020 { Template::V2019 } else { Template::V2021 }
+    }
+
+    /// The template a table's cells show, read from [`cells`]: the 2021 format when one of
+    /// them is published only in that format, else the 2019 format when one is published only
+    /// in that one; `None` when every cell is published in both (or there is none). Every
+    /// reader (a sheet's tables, a tidy sheet, published text) decides a table's template here.
+    ///
+    /// ```
+    /// use xxgk::schema::{Item, Key, Measure, Template};
+    /// let shown = |keys: &[Key]| Template::shown_by(keys.iter().copied());
+    /// let granted = Key::new(Item::Granted, Measure::Total);
+    /// assert_eq!(shown(&[granted, Key::new(Item::Regulations, Measure::Issued)]), Some(Template::V2021));
+    /// // （六）其他处理 as a row of numbers: the 2019 format (in 2021 it is a subtotal).
+    /// assert_eq!(shown(&[Key::new(Item::Other, Measure::Total)]), Some(Template::V2019));
+    /// assert_eq!(shown(&[granted]), None);
+    /// ```
+    pub fn shown_by(keys: impl IntoIterator<Item = Key>) -> Option<Template> {
+        // Each template's published cells, sorted for look-ups.
+        static SORTED: OnceLock<[Vec<Key>; 2]> = OnceLock::new();
+        let sorted = SORTED.get_or_init(|| {
+            [Template::V2019, Template::V2021].map(|t| {
+                let mut keys = cells(t).to_vec();
+                keys.sort_unstable();
+                keys
+            })
+        });
+        let published = |key: &Key, t: Template| sorted[t.index()].binary_search(key).is_ok();
+        let mut shown = None;
+        for key in keys {
+            match (published(&key, Template::V2019), published(&key, Template::V2021)) {
+                (false, true) => return Some(Template::V2021),
+                (true, false) => shown = Some(Template::V2019),
+                _ => {}
+            }
+        }
+        shown
     }
 }
 
@@ -817,6 +854,43 @@ impl Key {
     }
 }
 
+/// A set of keys, one bit per (item, measure): what the readers and checks keep per report
+/// without hashing.
+#[derive(Clone, Default)]
+pub(crate) struct KeySet([u64; KeySet::WORDS]);
+
+impl KeySet {
+    const WORDS: usize = (Item::ALL.len() * Measure::ALL.len()).div_ceil(64);
+
+    fn bit(key: Key) -> (usize, u64) {
+        let slot = key.item.index() * Measure::ALL.len() + key.measure.index();
+        (slot / 64, 1 << (slot % 64))
+    }
+
+    /// Add `key`; `false` when it was there already.
+    pub(crate) fn insert(&mut self, key: Key) -> bool {
+        let (word, bit) = KeySet::bit(key);
+        let fresh = self.0[word] & bit == 0;
+        self.0[word] |= bit;
+        fresh
+    }
+
+    pub(crate) fn contains(&self, key: Key) -> bool {
+        let (word, bit) = KeySet::bit(key);
+        self.0[word] & bit != 0
+    }
+}
+
+impl FromIterator<Key> for KeySet {
+    fn from_iter<I: IntoIterator<Item = Key>>(keys: I) -> KeySet {
+        let mut set = KeySet::default();
+        for key in keys {
+            set.insert(key);
+        }
+        set
+    }
+}
+
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}.{}", self.table, self.item, self.measure)
@@ -1213,6 +1287,21 @@ fn build_equations(t: Template) -> Vec<Equation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_set_holds_each_key_on_its_own() {
+        let every: Vec<Key> = Item::ALL
+            .iter()
+            .flat_map(|&i| Measure::ALL.iter().map(move |&m| Key { table: i.table(), item: i, measure: m }))
+            .collect();
+        let mut set = KeySet::default();
+        for (n, &k) in every.iter().enumerate() {
+            assert!(!set.contains(k) && set.insert(k) && !set.insert(k), "{k}");
+            // Nothing but the keys inserted so far.
+            assert!(every[..=n].iter().all(|&x| set.contains(x)));
+            assert!(every[n + 1..].iter().all(|&x| !set.contains(x)), "{k}");
+        }
+    }
 
     #[test]
     fn codes_round_trip() {

@@ -5,6 +5,7 @@ use foldhash::HashMap;
 
 /// One cell's content, as the source stored it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Cell {
     /// Text (labels, and numbers stored as text).
     Text(String),

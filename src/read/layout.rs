@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 
-use foldhash::{HashSet, HashSetExt};
 use std::path::Path;
 
 use super::grid::{Cell, Grid};
@@ -18,7 +17,7 @@ use crate::divisions::{Resolution, registry};
 use crate::error::Location;
 use crate::normalize::{Context, Label, Lookup, MoneyScale, label};
 use crate::report::{CellRef, Diagnostic, DiagnosticKind, Report, TableRead, Value};
-use crate::schema::{Item, Key, Measure, Severity, Table, Template, Unit, cells};
+use crate::schema::{Item, Key, KeySet, Measure, Severity, Table, Template, Unit, cells};
 
 /// Read the grids of one file as reports. `given` is the manifest's (unit, year).
 pub(super) fn reports(
@@ -134,12 +133,35 @@ fn is_date(rest: &[char]) -> bool {
     }
 }
 
-struct Sources<'a> {
-    /// (what, text) in priority order.
-    texts: Vec<(&'static str, String)>,
-    given: Option<(&'a str, Option<i32>)>,
+/// Where a report's unit or year can be read, in the order they are believed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Hint {
+    /// A manifest line for the file.
+    Manifest,
+    /// Text above the first table.
+    Title,
+    /// The sheet's name.
+    SheetName,
+    /// The file's name without its extension.
+    FileName,
+    /// A folder above the file: a weak hint, never in conflict with the others.
+    Folder,
 }
 
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Hint::Manifest => "manifest",
+            Hint::Title => "title",
+            Hint::SheetName => "sheet name",
+            Hint::FileName => "file name",
+            Hint::Folder => "folder",
+        })
+    }
+}
+
+/// A report read from `parts` (sheet index, what was found there): its unit and year told by
+/// the manifest or the texts around its tables, then its tables and values.
 fn assemble(
     path: &Path,
     sheet_names: &[String],
@@ -152,89 +174,18 @@ fn assemble(
         Some(s) => Location::file(path).with_sheet(s),
         None => Location::file(path),
     };
+    let texts = hint_texts(path, sheet_names, parts, sheet);
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    let mut sources = Sources { texts: Vec::new(), given };
-    for (_, f) in parts {
-        for t in &f.titles {
-            sources.texts.push(("title", t.clone()));
-        }
-    }
-    match sheet {
-        Some(s) => sources.texts.push(("sheet name", s.to_string())),
-        None => {
-            for (i, _) in parts {
-                sources.texts.push(("sheet name", sheet_names[*i].clone()));
-            }
-        }
-    }
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
-    sources.texts.push(("file name", stem));
-    for f in folders(path) {
-        sources.texts.push(("folder", f));
-    }
-    let hints: Vec<&str> = sources.texts.iter().map(|(_, t)| t.as_str()).collect();
-
-    // Unit.
-    let mut unit: Option<(u32, &str)> = None;
     let mut conflicts = Vec::new();
-    if let Some((u, _)) = sources.given.filter(|(u, _)| !u.is_empty()) {
-        match registry().resolve(u, &hints) {
-            Resolution::Found(code) => unit = Some((code, "manifest")),
-            other => diagnostics.push(unit_problem(file_at(), &format!("manifest unit {u:?}"), &other)),
-        }
-    }
-    // A source naming several units is a problem only if no other source tells which.
-    let mut ambiguous: Vec<(String, Vec<u32>)> = Vec::new();
-    for (what, text) in &sources.texts {
-        match named_in(what, text, &hints) {
-            Resolution::Found(code) => match unit {
-                None => unit = Some((code, what)),
-                Some((c, by)) if !related(c, code) && *what != "folder" => {
-                    conflicts.push(format!(
-                        "the {what} {text:?} names {} but the {by} gives {}",
-                        name(code),
-                        name(c)
-                    ));
-                }
-                _ => {}
-            },
-            Resolution::Ambiguous(codes) if *what != "folder" => {
-                ambiguous.push((format!("the {what} {text:?}"), codes));
-            }
-            _ => {}
-        }
-    }
-    for (what, codes) in ambiguous {
-        match unit {
-            Some((c, _)) if codes.contains(&c) => {}
-            Some((c, by)) => {
-                conflicts.push(format!("{what} names none of its units as the {by} does ({})", name(c)))
-            }
-            None => diagnostics.push(unit_problem(file_at(), &what, &Resolution::Ambiguous(codes))),
-        }
-    }
-    // Year.
-    let mut year: Option<(i32, &str)> = sources.given.and_then(|(_, y)| y).map(|y| (y, "manifest"));
-    for (what, text) in &sources.texts {
-        if let Some(y) = year_in(text) {
-            match year {
-                None => year = Some((y, what)),
-                Some((have, by)) if have != y && *what != "folder" => {
-                    conflicts.push(format!("the {what} {text:?} says {y} but the {by} gives {have}"));
-                }
-                _ => {}
-            }
-        }
-    }
-    for c in conflicts {
-        diagnostics.push(Diagnostic {
-            severity: Severity::Warning,
-            kind: DiagnosticKind::Conflict,
-            location: file_at(),
-            message: c,
-        });
-    }
-    let (Some((code, _)), Some((year, _))) = (unit, year) else {
+    let unit = unit_of(&texts, given.map(|g| g.0), &mut conflicts, &mut diagnostics, &file_at);
+    let year = year_of(&texts, given.and_then(|g| g.1), &mut conflicts);
+    diagnostics.extend(conflicts.into_iter().map(|message| Diagnostic {
+        severity: Severity::Warning,
+        kind: DiagnosticKind::Conflict,
+        location: file_at(),
+        message,
+    }));
+    let (Some(code), Some(year)) = (unit, year) else {
         let mut missing = Vec::new();
         if unit.is_none() {
             missing.push("unit");
@@ -256,24 +207,124 @@ fn assemble(
         });
         return None;
     };
-    let template = Template::for_year(year);
     let mut report = Report {
         division_code: code,
         division_name: name(code),
         year,
-        template,
+        template: Template::for_year(year),
         tables: Vec::new(),
         source: path.to_path_buf(),
         sheets: sheet_names.to_vec(),
         values: Vec::new(),
         diagnostics,
     };
-    let mut placed: HashSet<Key> = HashSet::new();
+    add_parts(&mut report, parts);
+    finish(&mut report);
+    Some(report)
+}
+
+/// The texts that may name a report's unit and year, in the order they are believed: titles,
+/// sheet names (the report's sheet, or every sheet it was read from), the file name, folders.
+fn hint_texts(
+    path: &Path,
+    sheet_names: &[String],
+    parts: &[(usize, &Found)],
+    sheet: Option<&str>,
+) -> Vec<(Hint, String)> {
+    let mut texts: Vec<(Hint, String)> = Vec::new();
+    for (_, f) in parts {
+        texts.extend(f.titles.iter().map(|t| (Hint::Title, t.clone())));
+    }
+    match sheet {
+        Some(s) => texts.push((Hint::SheetName, s.to_string())),
+        None => texts.extend(parts.iter().map(|(i, _)| (Hint::SheetName, sheet_names[*i].clone()))),
+    }
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+    texts.push((Hint::FileName, stem));
+    texts.extend(folders(path).into_iter().map(|f| (Hint::Folder, f)));
+    texts
+}
+
+/// The unit: the manifest's when it names one, else the first text that names one. Another
+/// text naming an unrelated unit is a conflict; a text naming several units, a problem only
+/// when no other text tells which.
+fn unit_of(
+    texts: &[(Hint, String)],
+    given: Option<&str>,
+    conflicts: &mut Vec<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+    file_at: &dyn Fn() -> Location,
+) -> Option<u32> {
+    let hints: Vec<&str> = texts.iter().map(|(_, t)| t.as_str()).collect();
+    let mut unit: Option<(u32, Hint)> = None;
+    if let Some(u) = given.filter(|u| !u.is_empty()) {
+        match registry().resolve(u, &hints) {
+            Resolution::Found(code) => unit = Some((code, Hint::Manifest)),
+            other => diagnostics.push(unit_problem(file_at(), &format!("manifest unit {u:?}"), &other)),
+        }
+    }
+    let mut ambiguous: Vec<(String, Vec<u32>)> = Vec::new();
+    for &(hint, ref text) in texts {
+        match named_in(hint, text, &hints) {
+            Resolution::Found(code) => match unit {
+                None => unit = Some((code, hint)),
+                Some((c, by)) if !related(c, code) && hint != Hint::Folder => {
+                    conflicts.push(format!(
+                        "the {hint} {text:?} names {} but the {by} gives {}",
+                        name(code),
+                        name(c)
+                    ));
+                }
+                _ => {}
+            },
+            Resolution::Ambiguous(codes) if hint != Hint::Folder => {
+                ambiguous.push((format!("the {hint} {text:?}"), codes));
+            }
+            _ => {}
+        }
+    }
+    for (what, codes) in ambiguous {
+        match unit {
+            Some((c, _)) if codes.contains(&c) => {}
+            Some((c, by)) => {
+                conflicts.push(format!("{what} names none of its units as the {by} does ({})", name(c)))
+            }
+            None => diagnostics.push(unit_problem(file_at(), &what, &Resolution::Ambiguous(codes))),
+        }
+    }
+    unit.map(|(code, _)| code)
+}
+
+/// The year: the manifest's, else the first text's that holds one; another year in a later
+/// text (not a folder) is a conflict.
+fn year_of(texts: &[(Hint, String)], given: Option<i32>, conflicts: &mut Vec<String>) -> Option<i32> {
+    let mut year: Option<(i32, Hint)> = given.map(|y| (y, Hint::Manifest));
+    for &(hint, ref text) in texts {
+        if let Some(y) = year_in(text) {
+            match year {
+                None => year = Some((y, hint)),
+                Some((have, by)) if have != y && hint != Hint::Folder => {
+                    conflicts.push(format!("the {hint} {text:?} says {y} but the {by} gives {have}"));
+                }
+                _ => {}
+            }
+        }
+    }
+    year.map(|(y, _)| y)
+}
+
+/// Each part's notes, tables and values into the report: a table or a cell already read from
+/// an earlier sheet is not read again (the cell is said); a table laid out in the other
+/// template than the report's year is said.
+fn add_parts(report: &mut Report, parts: &[(usize, &Found)]) {
+    let (template, year) = (report.template, report.year);
+    let mut placed = KeySet::default();
     for (sheet_index, f) in parts {
         let sheet_index = *sheet_index as u16;
-        let sheet_name = &sheet_names[sheet_index as usize];
+        let sheet_name = report.sheets[sheet_index as usize].clone();
+        let source = report.source.clone();
         let at = |cell: Option<(u32, u32)>| {
-            let loc = Location::file(path).with_sheet(sheet_name.clone());
+            let loc = Location::file(&source).with_sheet(sheet_name.clone());
             match cell {
                 Some((r, c)) => loc.with_cell(r, c),
                 None => loc,
@@ -324,13 +375,11 @@ fn assemble(
             });
         }
     }
-    finish(&mut report);
-    Some(report)
 }
 
 /// The unit a source names: anywhere in a title by official name or suffixed short form; a
 /// sheet, file or folder name may also be a bare short form between separators (`新源-2022`).
-fn named_in(what: &str, text: &str, hints: &[&str]) -> Resolution {
+fn named_in(hint: Hint, text: &str, hints: &[&str]) -> Resolution {
     // A six-digit division code standing on its own (新源县-654025-2022) names the unit outright.
     let digits: Vec<&str> = text.split(|c: char| !c.is_ascii_digit()).filter(|d| d.len() == 6).collect();
     if let Some(code) =
@@ -339,7 +388,7 @@ fn named_in(what: &str, text: &str, hints: &[&str]) -> Resolution {
         return Resolution::Found(code);
     }
     let found = registry().find_in(text, hints);
-    if found != Resolution::NotFound || what == "title" {
+    if found != Resolution::NotFound || hint == Hint::Title {
         return found;
     }
     let is_separator = |c: char| c.is_ascii_digit() || c.is_whitespace() || "-_.()（）年度报告".contains(c);
@@ -412,7 +461,7 @@ fn finish(report: &mut Report) {
             format!("{n} blank cell{} kept blank, not 0: {}", if n == 1 { "" } else { "s" }, cells.join(" "));
         notes.push(Diagnostic { severity: Severity::Info, kind: DiagnosticKind::Blank, location, message });
     }
-    let present: HashSet<Key> = report.values.iter().map(|v| v.key).collect();
+    let present: KeySet = report.values.iter().map(|v| v.key).collect();
     for &table in Table::ALL {
         let Some(read) = report.tables.iter().find(|t| t.table == table) else {
             notes.push(Diagnostic {
@@ -425,7 +474,7 @@ fn finish(report: &mut Report) {
         };
         let missing: Vec<String> = cells(read.template)
             .iter()
-            .filter(|k| k.table == table && !present.contains(*k))
+            .filter(|k| k.table == table && !present.contains(**k))
             .map(|k| format!("{}.{}", k.item, k.measure))
             .collect();
         if !missing.is_empty() {
@@ -573,28 +622,11 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
     let mut out: Vec<Report> = groups.into_values().collect();
     for report in &mut out {
         for &table in Table::ALL {
-            let keys: Vec<Key> =
-                report.values.iter().filter(|v| v.key.table == table).map(|v| v.key).collect();
-            if keys.is_empty() {
+            let mut keys = report.values.iter().filter(|v| v.key.table == table).map(|v| v.key).peekable();
+            if keys.peek().is_none() {
                 continue;
             }
-            let template = if keys.iter().any(|k| k.item.parent() == Some(Item::Other))
-                || keys
-                    .iter()
-                    .any(|k| matches!(k.measure, Measure::Issued | Measure::Repealed | Measure::InForce))
-            {
-                Template::V2021
-            } else if keys.iter().any(|k| {
-                matches!(
-                    k.measure,
-                    Measure::Made | Measure::Disclosed | Measure::PrevItems | Measure::ItemsChange
-                )
-            }) || (table == Table::Applications && keys.iter().any(|k| k.item == Item::Other))
-            {
-                Template::V2019
-            } else {
-                report.template
-            };
+            let template = Template::shown_by(keys).unwrap_or(report.template);
             report.tables.push(TableRead {
                 table,
                 template,

@@ -51,7 +51,7 @@ use polars::prelude::{Column, DataFrame, NamedFrom, Series};
 use self::bounds::{Cells, Contradiction, Interval, Linear, Local};
 use crate::columns as cols;
 use crate::report::{CellRef, Origin, Report, TableRead, Value};
-use crate::schema::{Equation, Key, Relation, Rule, Severity, Table, Template, equations};
+use crate::schema::{Equation, Key, KeySet, Relation, Rule, Severity, Table, Template, equations};
 
 /// One cell of a report after validation: its value (`None` blank) and where it comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -95,6 +95,7 @@ impl Finding {
 
 /// An identity that does not hold in one report, or holds only if a blank is non-zero.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Violation {
     /// The reporting unit.
     pub division_code: u32,
@@ -127,6 +128,7 @@ pub struct Violation {
 
 /// A blank value recovered from the identities ([`Finding::Forced`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Inferred {
     /// The reporting unit.
     pub division_code: u32,
@@ -196,6 +198,7 @@ impl CheckedReport {
 /// The result of [`reports`]: the reports, each with its resolved cells, every violation and
 /// every inferred value.
 #[derive(Clone, Debug, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Checked {
     /// Every identity that does not hold, in report order.
     pub violations: Vec<Violation>,
@@ -326,20 +329,16 @@ struct Carried {
 
 /// Every key a cross-year identity names, this year's or last.
 fn is_carried(key: Key) -> bool {
-    static KEYS: OnceLock<Vec<Key>> = OnceLock::new();
+    static KEYS: OnceLock<KeySet> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let mut keys: Vec<Key> = Template::ALL
+        Template::ALL
             .iter()
             .flat_map(|&t| equations(t))
             .filter(|eq| eq.is_cross_year())
             .flat_map(|eq| eq.terms().map(|term| term.key))
-            .collect();
-        keys.sort();
-        keys.dedup();
-        keys
+            .collect()
     })
-    .binary_search(&key)
-    .is_ok()
+    .contains(key)
 }
 
 /// `at..` up to a vector's length, as the u32 range a [`Carried`] keeps.
