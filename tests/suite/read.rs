@@ -367,3 +367,54 @@ fn xls_and_ods_read_like_xlsx() {
     assert_eq!(values(root().join("data/test/新源县-2022.xls")), xlsx);
     assert_eq!(values(root().join("data/test/新源县-2022.ods")), xlsx);
 }
+
+/// A grid of text rows, for `xxgk::read::from_grid`.
+fn text_grid(name: &str, rows: &[&[&str]]) -> xxgk::read::Grid {
+    let mut grid = xxgk::read::Grid::new(name);
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            grid.set(r as u32, c as u32, xxgk::read::Cell::Text(text.to_string()));
+        }
+    }
+    grid
+}
+
+#[test]
+fn a_tables_template_is_what_its_cells_show_in_every_layout() {
+    // Columns only the 2019 proactive table has (信息公开总数量, 采购项目数量), in a 2021 report:
+    // the table is read as the 2019 format whether it is laid out as the form or as tidy rows.
+    let form = text_grid(
+        "新源县",
+        &[
+            &["二、主动公开政府信息情况"],
+            &["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
+            &["规章", "0", "0", "3"],
+            &["规范性文件", "2", "2", "40"],
+            &["信息内容", "采购项目数量", "采购总金额"],
+            &["政府集中采购", "5", "120"],
+        ],
+    );
+    let tidy = text_grid(
+        "tidy",
+        &[
+            &["unit", "year", "item", "measure", "value"],
+            &["新源县", "2021", "regulations", "disclosed_total", "3"],
+            &["新源县", "2021", "procurement", "projects", "5"],
+        ],
+    );
+    for grid in [form, tidy] {
+        let (reports, loose) = xxgk::read::from_grid("新源县.xlsx", &[grid], Some("新源县"), Some(2021));
+        assert_eq!(reports.len(), 1, "{loose:?}");
+        let r = &reports[0];
+        assert!(r.values.iter().any(|v| v.key == Key::new(Item::Procurement, Measure::Projects)));
+        assert_eq!(r.template, Template::V2021);
+        assert_eq!(r.template_of(Table::Proactive), Template::V2019, "{:?}", r.tables);
+    }
+    // Cells both formats have say nothing: the report's year decides.
+    let grid = text_grid(
+        "tidy",
+        &[&["unit", "year", "item", "measure", "value"], &["新源县", "2021", "licensing", "decisions", "7"]],
+    );
+    let (reports, _) = xxgk::read::from_grid("新源县.xlsx", &[grid], None, None);
+    assert_eq!(reports[0].template_of(Table::Proactive), Template::V2021);
+}
