@@ -40,7 +40,7 @@ use crate::columns::{self as cols, Kind, Spec, optional, required};
 use crate::divisions::registry;
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::report::{CellRef, Origin, Report, TableRead, Value};
-use crate::schema::{Item, Key, Measure, Table, Template, cells};
+use crate::schema::{Item, Key, KeySet, Measure, Table, Template, cells};
 use crate::validate::{Checked, CheckedReport};
 
 /// The partition columns of a stored tidy dataset: `year=…/province_code=…/part-0.parquet`.
@@ -225,10 +225,13 @@ impl TidyBuilder {
                 b.cell.push(cell.unwrap_or(0));
                 b.has_cell.push(cell.is_some());
             };
+        // The few blanks the identities filled, to look up only those.
+        let inferred: KeySet =
+            c.cells().iter().filter(|(_, res)| res.origin == Origin::Inferred).map(|(k, _)| *k).collect();
         for v in &r.values {
-            let (value, origin) = match c.get(v.key) {
-                Some(res) if res.origin == Origin::Inferred => (res.value, Origin::Inferred),
-                _ => (v.value, Origin::Published),
+            let (value, origin) = match inferred.contains(v.key).then(|| c.get(v.key)).flatten() {
+                Some(res) => (res.value, Origin::Inferred),
+                None => (v.value, Origin::Published),
             };
             row(self, v.key, value, origin, v.cell.or_else(|| table_of(v.key.table)), v.cell.is_some());
         }

@@ -131,22 +131,23 @@ impl Template {
     /// assert_eq!(shown(&[granted]), None);
     /// ```
     pub fn shown_by(keys: impl IntoIterator<Item = Key>) -> Option<Template> {
-        // Each template's published cells, sorted for look-ups.
-        static SORTED: OnceLock<[Vec<Key>; 2]> = OnceLock::new();
-        let sorted = SORTED.get_or_init(|| {
-            [Template::V2019, Template::V2021].map(|t| {
-                let mut keys = cells(t).to_vec();
-                keys.sort_unstable();
-                keys
-            })
+        // The cells each template alone publishes.
+        static ONLY: OnceLock<[KeySet; 2]> = OnceLock::new();
+        let [only_2019, only_2021] = ONLY.get_or_init(|| {
+            let published = |t: Template| cells(t).iter().copied().collect::<KeySet>();
+            let (v2019, v2021) = (published(Template::V2019), published(Template::V2021));
+            let only = |this: &KeySet, other: &KeySet, t: Template| {
+                cells(t).iter().copied().filter(|&k| this.contains(k) && !other.contains(k)).collect()
+            };
+            [only(&v2019, &v2021, Template::V2019), only(&v2021, &v2019, Template::V2021)]
         });
-        let published = |key: &Key, t: Template| sorted[t.index()].binary_search(key).is_ok();
         let mut shown = None;
         for key in keys {
-            match (published(&key, Template::V2019), published(&key, Template::V2021)) {
-                (false, true) => return Some(Template::V2021),
-                (true, false) => shown = Some(Template::V2019),
-                _ => {}
+            if only_2021.contains(key) {
+                return Some(Template::V2021);
+            }
+            if only_2019.contains(key) {
+                shown = Some(Template::V2019);
             }
         }
         shown
