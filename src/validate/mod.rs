@@ -294,7 +294,7 @@ pub(crate) fn resolve_report(report: Report, scratch: &mut Scratch) -> (CheckedR
 /// findings come out as [`reports`] gives them.
 ///
 /// What is kept lies in a few long vectors, not in small allocations per report: a few hundred
-/// bytes a report, so a national load's memory does not grow with its files beyond the frame.
+/// bytes a report (a national load's 14,000 reports keep about 10 MB here).
 #[derive(Default)]
 pub(crate) struct Checker {
     reports: Vec<Carried>,
@@ -302,7 +302,7 @@ pub(crate) struct Checker {
     first: HashMap<(u32, i32), usize>,
     names: BTreeMap<u32, String>,
     inferred: Vec<Inferred>,
-    /// The reports' names, each spelling once.
+    /// The reports' names: a spelling again only where it differs from the report before's.
     spellings: Vec<String>,
     /// Each file's path and sheet names, once for the reports of a file that come together.
     places: Vec<(PathBuf, Vec<String>)>,
