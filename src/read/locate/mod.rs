@@ -52,8 +52,9 @@ struct Sheet<'g> {
 }
 
 thread_local! {
-    /// Label lookups of this worker thread, by context then text.
-    static LABELS: RefCell<HashMap<Context, HashMap<String, Lookup>>> = RefCell::new(HashMap::new());
+    /// Label lookups of this worker thread: each text once, with its answer in each context it
+    /// was asked in (a few: one hash of the text per lookup).
+    static LABELS: RefCell<HashMap<String, Vec<(Context, Lookup)>>> = RefCell::new(HashMap::new());
 }
 
 /// Rows of a table by what they hold: (item, row).
@@ -97,14 +98,18 @@ impl<'g> Sheet<'g> {
     fn look(&self, text: &str, ctx: Context) -> Lookup {
         LABELS.with(|cache| {
             let mut cache = cache.borrow_mut();
-            let by_text = cache.entry(ctx).or_default();
-            if let Some(hit) = by_text.get(text) {
-                return hit.clone();
+            if let Some(answers) = cache.get_mut(text) {
+                if let Some((_, hit)) = answers.iter().find(|(c, _)| *c == ctx) {
+                    return hit.clone();
+                }
+                let answer = label(text, ctx);
+                answers.push((ctx, answer.clone()));
+                return answer;
             }
             let answer = label(text, ctx);
             // Bounded: a sheet of free text must not grow the cache without end.
-            if by_text.len() < 50_000 {
-                by_text.insert(text.to_string(), answer.clone());
+            if cache.len() < 100_000 {
+                cache.insert(text.to_string(), vec![(ctx, answer.clone())]);
             }
             answer
         })
