@@ -42,6 +42,10 @@ use crate::validate::{self, Checked, CheckedReport, Checker, Findings, Scratch};
 /// a small part of memory.
 const CHUNK: usize = 256;
 
+/// The most rows the frame's vectors are sized for ahead (about 700 MB of them); a first
+/// chunk of unusually large files must not make the estimate a reservation of many gigabytes.
+const MAX_RESERVED_ROWS: usize = 1 << 25;
+
 /// What [`from_path`] and [`from_paths`] give back.
 ///
 /// ```
@@ -140,8 +144,9 @@ fn read_files(options: &ReadOptions, paths: &[PathBuf]) -> Result<Loaded> {
                         state.take(files);
                         if i == 1 {
                             // The first chunk's rows per file, for every file and a little
-                            // over: room that is never written costs no memory.
-                            let rows = state.frame.rows() * total / CHUNK.min(total);
+                            // over (room that is never written costs no memory), up to a bound:
+                            // past it the vectors grow as they are written.
+                            let rows = (state.frame.rows() * total / CHUNK).min(MAX_RESERVED_ROWS);
                             state.frame.reserve_rows(rows + rows / 16);
                         }
                     }
