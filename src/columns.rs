@@ -166,7 +166,10 @@ pub(crate) fn severity_index(severity: Severity) -> u8 {
 
 /// The `table`, `item`, `measure` and `unit` Enum columns of a sequence of keys.
 pub(crate) fn key_columns(keys: impl Iterator<Item = Key>) -> Result<[Column; 4]> {
-    let (mut table, mut item, mut measure, mut unit) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // Sized once: a frame's worth of rows grown by doubling holds up to twice that at the end.
+    let n = keys.size_hint().0;
+    let new = || Vec::with_capacity(n);
+    let (mut table, mut item, mut measure, mut unit) = (new(), new(), new(), new());
     for k in keys {
         table.push(k.table.index() as u8);
         item.push(k.item.index() as u8);
