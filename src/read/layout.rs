@@ -207,17 +207,7 @@ fn assemble(
         });
         return None;
     };
-    let mut report = Report {
-        division_code: code,
-        division_name: name(code),
-        year,
-        template: Template::for_year(year),
-        tables: Vec::new(),
-        source: path.to_path_buf(),
-        sheets: sheet_names.to_vec(),
-        values: Vec::new(),
-        diagnostics,
-    };
+    let mut report = Report { diagnostics, ..unit_year(path, code, year, sheet_names.to_vec()) };
     add_parts(&mut report, parts);
     finish(&mut report);
     Some(report)
@@ -410,6 +400,22 @@ fn related(a: u32, b: u32) -> bool {
     a == b || above(a, b) || above(b, a)
 }
 
+/// A unit-year's report read from `path`, before its tables and values: the year's template,
+/// the registry's name.
+fn unit_year(path: &Path, code: u32, year: i32, sheets: Vec<String>) -> Report {
+    Report {
+        division_code: code,
+        division_name: name(code),
+        year,
+        template: Template::for_year(year),
+        tables: Vec::new(),
+        source: path.to_path_buf(),
+        sheets,
+        values: Vec::new(),
+        diagnostics: Vec::new(),
+    }
+}
+
 fn name(code: u32) -> String {
     registry().get(code).map_or_else(|| code.to_string(), |d| d.name.clone())
 }
@@ -583,17 +589,8 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
             continue;
         };
         let parsed = cell_value(grid.get(r, value_c), key.measure.unit(), MoneyScale::Yuan);
-        let report = groups.entry((code, year)).or_insert_with(|| Report {
-            division_code: code,
-            division_name: name(code),
-            year,
-            template: Template::for_year(year),
-            tables: Vec::new(),
-            source: path.to_path_buf(),
-            sheets: vec![sheet.clone()],
-            values: Vec::new(),
-            diagnostics: Vec::new(),
-        });
+        let report =
+            groups.entry((code, year)).or_insert_with(|| unit_year(path, code, year, vec![sheet.clone()]));
         match parsed {
             Ok(p) if !report.values.iter().any(|v| v.key == key) => report.values.push(Value {
                 key,
