@@ -112,18 +112,26 @@ pub(crate) fn checked(tidy: LazyFrame) -> Result<DataFrame> {
 /// ```
 pub fn tidy(checked: &Checked) -> Result<DataFrame> {
     let mut builder = TidyBuilder::default();
+    builder.expect_rows(checked.reports().iter().map(|c| c.report().values.len() + 28).sum());
     for c in checked.reports() {
-        builder.push(c);
+        builder.push(c)?;
     }
     builder.finish()
 }
 
 /// The tidy frame's columns, report by report: each report's rows become numbers in column
 /// vectors (its repeated text numbered: names and files by report, sheets by report and index,
-/// cells by position — each distinct string kept once), so the report can be dropped; the
-/// DataFrame is made once, at the end.
+/// cells by position — each distinct string kept once), so the report can be dropped. Every
+/// [`PartRows`] rows (2^19) the vectors become a chunk of each column and start again, so what is
+/// held beyond the frame itself stays the same however many files there are.
 #[derive(Default)]
 pub(crate) struct TidyBuilder {
+    /// The columns of the rows made so far, a chunk per part.
+    made: Vec<Column>,
+    made_rows: usize,
+    /// Rows expected in all (0: not known), for sizing each part's vectors once.
+    expected: usize,
+    part: PartRows,
     /// Per report: code, name, parents, year, file, and how many rows it has.
     reports: Vec<ReportRows>,
     template: Vec<u8>,
@@ -181,16 +189,35 @@ struct ReportRows {
     rows: usize,
 }
 
+/// Rows made into a chunk of the frame's columns at a time: a part's vectors take about 12 MB
+/// and the columns made of them as much again.
+struct PartRows(usize);
+
+impl Default for PartRows {
+    fn default() -> PartRows {
+        PartRows(1 << 19)
+    }
+}
+
 impl TidyBuilder {
     /// Rows pushed so far.
     pub(crate) fn rows(&self) -> usize {
-        self.keys.len()
+        self.made_rows + self.keys.len()
     }
 
-    /// Room for `rows` rows in all: the column vectors are allocated once instead of doubling
-    /// (which touches twice the memory and copies every row again).
-    pub(crate) fn reserve_rows(&mut self, rows: usize) {
-        let more = rows.saturating_sub(self.keys.len());
+    /// About `rows` rows expected in all: each part's vectors are allocated once, for the
+    /// part's size or what is left, instead of doubling (which touches twice the memory and
+    /// copies every row again).
+    pub(crate) fn expect_rows(&mut self, rows: usize) {
+        self.expected = rows;
+        self.reserve_part();
+    }
+
+    fn reserve_part(&mut self) {
+        // A part ends after the report that reaches its size: room for one more report's
+        // rows (a few hundred; past this the vectors grow as they are written).
+        let part = self.expected.saturating_sub(self.made_rows).min(self.part.0 + 4096);
+        let more = part.saturating_sub(self.keys.len());
         self.template.reserve(more);
         self.keys.reserve(more);
         self.value.reserve(more);
@@ -203,8 +230,8 @@ impl TidyBuilder {
     }
 
     /// Append one checked report's rows: published and inferred values in reading order, then
-    /// the derived subtotals.
-    pub(crate) fn push(&mut self, c: &CheckedReport) {
+    /// the derived subtotals. An error only where polars cannot make a part's columns.
+    pub(crate) fn push(&mut self, c: &CheckedReport) -> Result<()> {
         let r = c.report();
         let before = self.keys.len();
         let sheets: Vec<u32> = r.sheets.iter().map(|s| self.sheets.id(s)).collect();
@@ -249,12 +276,35 @@ impl TidyBuilder {
             file,
             rows: self.keys.len() - before,
         });
+        if self.keys.len() >= self.part.0 { self.make_part() } else { Ok(()) }
     }
 
-    /// The frame, one chunk: the vectors that hold a column's values as polars lays them out
-    /// (values, ids, validity) become its buffers without a copy, so the rows are held about
-    /// once and a half at the peak, and the stages after see one chunk.
+    /// The frame: a chunk per part of [`PartRows`] rows.
     pub(crate) fn finish(mut self) -> Result<DataFrame> {
+        if self.made.is_empty() || !self.keys.is_empty() {
+            self.make_part()?;
+        }
+        cols::frame(self.made_rows, self.made)
+    }
+
+    /// The rows pushed since the last part become a chunk of every column, and the vectors
+    /// start again. The vectors that hold a column's values as polars lays them out (values,
+    /// ids, validity) become its buffers without a copy.
+    fn make_part(&mut self) -> Result<()> {
+        let columns = self.part_columns()?;
+        self.made_rows += columns.first().map_or(0, Column::len);
+        if self.made.is_empty() {
+            self.made = columns;
+        } else {
+            for (made, part) in self.made.iter_mut().zip(columns) {
+                made.append_owned(part).map_err(|e| cols::polars_error("making the tidy frame", e))?;
+            }
+        }
+        self.reserve_part();
+        Ok(())
+    }
+
+    fn part_columns(&mut self) -> Result<Vec<Column>> {
         let height = self.keys.len();
         let reports = std::mem::take(&mut self.reports);
         // A report's value, once per row of it.
@@ -355,8 +405,7 @@ impl TidyBuilder {
             }),
         ];
         let made: Vec<Vec<Column>> = tasks.into_par_iter().map(|task| task()).collect::<Result<_>>()?;
-        let columns: Vec<Column> = made.into_iter().flatten().collect();
-        cols::frame(height, columns)
+        Ok(made.into_iter().flatten().collect())
     }
 }
 
@@ -616,4 +665,39 @@ pub fn reports(tidy: LazyFrame) -> Result<Vec<Report>> {
         r.values.push(Value { key, value: published, cell, note: None });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::ReadOptions;
+    use crate::rollup::Level;
+
+    /// A frame made in parts of a few hundred rows — a chunk per part, parts ending inside and
+    /// at the end of reports — is the frame made in one, and rolls up and compares the same.
+    #[test]
+    fn a_frame_made_in_parts_is_the_frame_made_at_once() -> Result<()> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample");
+        let mut options = ReadOptions::new();
+        options.manifest(format!("{dir}/manifest.csv"))?;
+        let checked = crate::validate::reports(options.from_path(dir)?.reports);
+        let whole = tidy(&checked)?;
+        let mut builder = TidyBuilder { part: PartRows(700), ..TidyBuilder::default() };
+        for c in checked.reports() {
+            builder.push(c)?;
+        }
+        let parts = builder.finish()?;
+        let chunks = parts.column(cols::VALUE).map_err(|e| cols::polars_error("test", e))?.n_chunks();
+        assert!(chunks > 3, "{chunks} chunks");
+        assert_eq!(whole.column(cols::VALUE).map_err(|e| cols::polars_error("test", e))?.n_chunks(), 1);
+        assert!(parts.equals_missing(&whole));
+        for level in [Level::Unit, Level::Prefecture, Level::Province] {
+            let sums = |frame: &DataFrame| -> Result<DataFrame> {
+                let by = crate::rollup::by(frame.clone().lazy(), level)?;
+                crate::compare::years(by)?.collect().map_err(|e| cols::polars_error("test", e))
+            };
+            assert!(sums(&parts)?.equals_missing(&sums(&whole)?), "{level:?}");
+        }
+        Ok(())
+    }
 }

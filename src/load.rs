@@ -42,10 +42,6 @@ use crate::validate::{self, Checked, CheckedReport, Checker, Findings, Scratch};
 /// a small part of memory.
 const CHUNK: usize = 256;
 
-/// The most rows the frame's vectors are sized for ahead (about 700 MB of them); a first
-/// chunk of unusually large files must not make the estimate a reservation of many gigabytes.
-const MAX_RESERVED_ROWS: usize = 1 << 25;
-
 /// What [`from_path`] and [`from_paths`] give back.
 ///
 /// ```
@@ -138,25 +134,26 @@ fn read_files(options: &ReadOptions, paths: &[PathBuf]) -> Result<Loaded> {
         let mut pending: Option<Vec<File>> = None;
         for (i, chunk) in paths.chunks(CHUNK).enumerate() {
             let ready = pending.take();
-            let ((), next) = rayon::join(
-                || {
+            let (taken, next) = rayon::join(
+                || -> Result<()> {
                     if let Some(files) = ready {
-                        state.take(files);
+                        state.take(files)?;
                         if i == 1 {
                             // The first chunk's rows per file, for every file and a little
-                            // over (room that is never written costs no memory), up to a bound:
-                            // past it the vectors grow as they are written.
-                            let rows = (state.frame.rows() * total / CHUNK).min(MAX_RESERVED_ROWS);
-                            state.frame.reserve_rows(rows + rows / 16);
+                            // over (room that is never written costs no memory).
+                            let rows = state.frame.rows() * total / CHUNK;
+                            state.frame.expect_rows(rows + rows / 16);
                         }
                     }
+                    Ok(())
                 },
                 || read_chunk(chunk),
             );
+            taken?;
             pending = Some(next);
         }
         if let Some(files) = pending {
-            state.take(files);
+            state.take(files)?;
         }
         state.finish(total)
     })
@@ -180,7 +177,7 @@ struct State {
 }
 
 impl State {
-    fn take(&mut self, files: Vec<File>) {
+    fn take(&mut self, files: Vec<File>) -> Result<()> {
         for file in files {
             self.diagnostics.extend(file.loose);
             for (checked, findings, diagnostics) in file.reports {
@@ -188,10 +185,11 @@ impl State {
                 self.seen.push((r.division_code, r.year, r.division_name.clone(), r.source.clone()));
                 self.diagnostics.extend(diagnostics);
                 self.ends.push(self.diagnostics.len());
-                self.frame.push(&checked);
+                self.frame.push(&checked)?;
                 self.checker.push(&checked, findings);
             }
         }
+        Ok(())
     }
 
     fn finish(self, files: usize) -> Result<Loaded> {

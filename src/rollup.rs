@@ -364,7 +364,8 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
         .into_par_iter()
         .map(|(at, len)| -> Result<Vec<[Option<u32>; 5]>> {
             let part = |s: &Series| -> Result<UInt32Chunked> {
-                let s = s.slice(at as i64, len).cast(&DataType::UInt32).map_err(err)?;
+                // A range across two of the frame's chunks made one, for the slice path below.
+                let s = s.slice(at as i64, len).rechunk().cast(&DataType::UInt32).map_err(err)?;
                 s.u32().cloned().map_err(err)
             };
             let (c, y, t, f, s) = (part(&code)?, part(&year)?, part(&table)?, part(&file)?, part(&sheet)?);
@@ -525,9 +526,11 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
     let mut group: Vec<u32> = Vec::with_capacity(codes.len());
     // Rows come report by report: the previous row's code answers most look-ups.
     let mut last: Option<(u32, &[u32])> = None;
-    let each: Box<dyn Iterator<Item = Option<u32>>> = match codes.cont_slice() {
-        Ok(values) => Box::new(values.iter().map(|&c| Some(c))),
-        Err(_) => Box::new(codes.iter()),
+    // Without nulls (xxgk's own frames, a chunk per part of the load): over the values.
+    let each: Box<dyn Iterator<Item = Option<u32>>> = if codes.null_count() == 0 {
+        Box::new(codes.downcast_iter().flat_map(|a| a.values().iter().map(|&c| Some(c))))
+    } else {
+        Box::new(codes.iter())
     };
     for (i, code) in each.enumerate() {
         let groups = match (code, last) {
@@ -602,8 +605,13 @@ impl KeyParts {
     /// The keys of rows `at..at + out.len()`, written into `out`.
     fn fill(&self, at: usize, out: &mut [u64]) {
         let (at, len) = (at as i64, out.len());
-        let (g, y) = (self.group.slice(at, len), self.year.slice(at, len));
-        let (t, i, m) = (self.table.slice(at, len), self.item.slice(at, len), self.measure.slice(at, len));
+        // A range across two of the frame's chunks made one, for the slice path below.
+        let (g, y) = (
+            self.group.slice(at, len).rechunk().into_owned(),
+            self.year.slice(at, len).rechunk().into_owned(),
+        );
+        let part = |c: &UInt8Chunked| c.slice(at, len).rechunk().into_owned();
+        let (t, i, m) = (part(&self.table), part(&self.item), part(&self.measure));
         // Without nulls (xxgk's own frames): over the values themselves.
         if let (Ok(g), Ok(y), Ok(t), Ok(i), Ok(m)) =
             (g.cont_slice(), y.cont_slice(), t.cont_slice(), i.cont_slice(), m.cont_slice())
