@@ -143,6 +143,8 @@ fn read_files(options: &ReadOptions, paths: &[PathBuf]) -> Result<Loaded> {
                             // over (room that is never written costs no memory).
                             let rows = state.frame.rows() * total / CHUNK;
                             state.frame.expect_rows(rows + rows / 16);
+                            let reports = state.ends.len() * total / CHUNK;
+                            state.checker.expect_reports(reports + reports / 16);
                         }
                     }
                     Ok(())
