@@ -3,7 +3,8 @@
 //! [`Report`]s.
 //!
 //! The tidy frame is built once, column by column, from all reports together — never a frame
-//! per file. One row per value:
+//! per file; its columns come in chunks of about half a million rows (one per part made as the
+//! reports arrive), which every stage reads as they are. One row per value:
 //!
 //! | column | type | meaning |
 //! |---|---|---|
