@@ -345,7 +345,6 @@ fn unit_groups(tidy: &LazyFrame) -> Result<LazyFrame> {
 /// sheet last) — and the unit-years it holds (`division_code`, `year`).
 fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
     let tidy = crate::frame::checked(tidy)?;
-    let source = [cols::DIVISION_CODE, cols::YEAR, cols::TABLE, cols::FILE, cols::SHEET];
     let physical = |name: &str| -> Result<Series> {
         Ok(tidy.column(name).map_err(err)?.as_materialized_series().to_physical_repr().into_owned())
     };
@@ -359,10 +358,11 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
     // A report's rows come together (in xxgk's frames and in a dataset read back): its source
     // is read where one of the five changes, without hashing every row — each range of rows on
     // a thread (made u32 there, a range at a time), the first sight of each source kept in row
-    // order.
-    let changes: Vec<Vec<[Option<u32>; 5]>> = ranges(tidy.height())
+    // order, with the row where each run of a source starts.
+    type Source = [Option<u32>; 5];
+    let changes: Vec<Vec<(usize, Source)>> = ranges(tidy.height())
         .into_par_iter()
-        .map(|(at, len)| -> Result<Vec<[Option<u32>; 5]>> {
+        .map(|(at, len)| -> Result<Vec<(usize, Source)>> {
             let part = |s: &Series| -> Result<UInt32Chunked> {
                 // A range across two of the frame's chunks made one, for the slice path below.
                 let s = s.slice(at as i64, len).rechunk().cast(&DataType::UInt32).map_err(err)?;
@@ -378,25 +378,27 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
                 for j in 0..len {
                     let source = [Some(c[j]), Some(y[j]), Some(t[j]), Some(f[j]), Some(s[j])];
                     if previous != Some(source) {
-                        out.push(source);
+                        out.push((at + j, source));
                     }
                     previous = Some(source);
                 }
                 return Ok(out);
             }
-            for ((((c, y), t), f), s) in c.iter().zip(y.iter()).zip(t.iter()).zip(f.iter()).zip(s.iter()) {
+            let rows = c.iter().zip(y.iter()).zip(t.iter()).zip(f.iter()).zip(s.iter());
+            for (j, ((((c, y), t), f), s)) in rows.enumerate() {
                 let source = [c, y, t, f, s];
                 if previous != Some(source) {
-                    out.push(source);
+                    out.push((at + j, source));
                 }
                 previous = Some(source);
             }
             Ok(out)
         })
         .collect::<Result<_>>()?;
-    let mut sources: Vec<[Option<u32>; 5]> = Vec::new();
-    let mut seen: HashSet<[Option<u32>; 5]> = HashSet::new();
-    for source in changes.into_iter().flatten() {
+    let runs: Vec<(usize, Source)> = changes.into_iter().flatten().collect();
+    let mut sources: Vec<Source> = Vec::new();
+    let mut seen: HashSet<Source> = HashSet::new();
+    for &(_, source) in &runs {
         if seen.insert(source) {
             sources.push(source);
         }
@@ -411,46 +413,73 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
             .into_iter()
             .collect();
         units.sort_unstable();
-        let units = cols::frame(
-            units.len(),
-            vec![
-                Series::new(cols::DIVISION_CODE.into(), units.iter().map(|u| u.0).collect::<Vec<_>>()).into(),
-                Series::new(cols::YEAR.into(), units.iter().map(|u| u.1).collect::<Vec<_>>()).into(),
-            ],
-        )?;
-        return Ok((tidy, units));
+        return Ok((tidy, unit_years(&units)?));
     }
-    let unit_years = |df: &DataFrame| {
-        df.select([cols::DIVISION_CODE, cols::YEAR])
-            .and_then(|d| d.unique_stable(None, UniqueKeepStrategy::First, None))
-            .map_err(err)
+    // Several sources for some unit-year-table: the first by file, then sheet (byte order, a
+    // missing one last) is kept, found among the distinct sources (not the rows); the rows of
+    // the others are left out a run at a time, the frame kept as slices of itself.
+    let mapping = |name: &str| -> Result<Arc<CategoricalMapping>> {
+        match tidy.column(name).map_err(err)?.dtype() {
+            DataType::Categorical(_, mapping) => Ok(mapping.clone()),
+            other => {
+                Err(err(PolarsError::SchemaMismatch(format!("{name} is {other}, not categorical").into())))
+            }
+        }
     };
-    let sources = tidy
-        .clone()
-        .lazy()
-        .select(source.map(col))
-        .unique(None, UniqueKeepStrategy::Any)
-        .collect()
-        .map_err(err)?;
-    let firsts = sources
-        .lazy()
-        .with_columns([
-            col(cols::FILE).cast(DataType::String).alias("file_text"),
-            col(cols::SHEET).cast(DataType::String).alias("sheet_text"),
-        ])
-        .sort(
-            ["file_text", "sheet_text"],
-            SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true),
-        )
-        .group_by_stable([col(cols::DIVISION_CODE), col(cols::YEAR), col(cols::TABLE)])
-        .agg([col(cols::FILE).first(), col(cols::SHEET).first()])
-        .collect()
-        .map_err(err)?;
-    let mut args = JoinArgs::new(JoinType::Semi);
-    args.nulls_equal = true;
-    let on = source.map(col);
-    let kept = tidy.lazy().join(firsts.clone().lazy(), on.clone(), on, args).collect().map_err(err)?;
-    Ok((kept, unit_years(&firsts)?))
+    let (files, sheets) = (mapping(cols::FILE)?, mapping(cols::SHEET)?);
+    // A file or sheet name's place in byte order, a missing one last.
+    type Order<'a> = (bool, Option<&'a str>);
+    fn order(names: &CategoricalMapping, id: Option<u32>) -> Order<'_> {
+        let text = id.and_then(|id| names.cat_to_str(id));
+        (text.is_none(), text)
+    }
+    let mut first: HashMap<[Option<u32>; 3], (Order, Order, Source)> = HashMap::new();
+    for source in sources {
+        let (file, sheet) = (order(&files, source[3]), order(&sheets, source[4]));
+        let table = [source[0], source[1], source[2]];
+        match first.get(&table) {
+            Some((f, s, _)) if (f, s) <= (&file, &sheet) => {}
+            _ => {
+                first.insert(table, (file, sheet, source));
+            }
+        }
+    }
+    let kept: HashSet<Source> = first.values().map(|(_, _, source)| *source).collect();
+    let mut keep: Vec<(usize, usize)> = Vec::new();
+    let ends = runs.iter().skip(1).map(|(at, _)| *at).chain([tidy.height()]);
+    for (&(start, source), end) in runs.iter().zip(ends) {
+        if !kept.contains(&source) {
+            continue;
+        }
+        match keep.last_mut() {
+            Some(last) if last.1 == start => last.1 = end,
+            _ => keep.push((start, end)),
+        }
+    }
+    let mut parts = keep.iter().map(|&(start, end)| tidy.slice(start as i64, end - start));
+    let mut kept_rows = parts.next().unwrap_or_else(|| tidy.clear());
+    for part in parts {
+        kept_rows.vstack_mut_owned(part).map_err(err)?;
+    }
+    if keep.len() > 64 {
+        // Left-out rows scattered through the frame: one copy instead of many small chunks.
+        kept_rows.rechunk_mut_par();
+    }
+    let mut units: Vec<(u32, i32)> =
+        kept.iter().filter_map(|s| Some((s[0]?, s[1]? as i32))).collect::<HashSet<_>>().into_iter().collect();
+    units.sort_unstable();
+    Ok((kept_rows, unit_years(&units)?))
+}
+
+/// The unit-years (`division_code`, `year`) of a frame, as a frame.
+fn unit_years(units: &[(u32, i32)]) -> Result<DataFrame> {
+    cols::frame(
+        units.len(),
+        vec![
+            Series::new(cols::DIVISION_CODE.into(), units.iter().map(|u| u.0).collect::<Vec<_>>()).into(),
+            Series::new(cols::YEAR.into(), units.iter().map(|u| u.1).collect::<Vec<_>>()).into(),
+        ],
+    )
 }
 
 /// The [`cell_key`](cols::cell_key) of a group, a year and a cell's table, item and measure
@@ -695,11 +724,13 @@ pub fn by(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
     };
     let origin_of = |o: Origin| col(cols::ORIGIN).eq(lit(o as u8));
     let on = |names: &[&str]| names.iter().map(|n| col(*n)).collect::<Vec<_>>();
-    // Each group-year's name and counts, joined to the sums once (a small frame).
+    // Each group-year's name and counts, joined to the sums once (a small frame), after the
+    // sums are in key order: the sort moves numbers, not every row's name.
     let info = reported.join(placed.groups, on(&[GROUP]), on(&[GROUP]), JoinArgs::new(JoinType::Left));
+    let in_order = JoinArgs { maintain_order: MaintainOrderJoin::Left, ..JoinArgs::new(JoinType::Left) };
     Ok(sums
-        .join(info, on(&[GROUP, cols::YEAR]), on(&[GROUP, cols::YEAR]), JoinArgs::new(JoinType::Left))
         .sort([cols::KEY], SortMultipleOptions::default())
+        .join(info, on(&[GROUP, cols::YEAR]), on(&[GROUP, cols::YEAR]), in_order)
         .select([
             lit(groups.label()).alias(cols::LEVEL),
             col(GROUP).alias(cols::CODE),

@@ -330,6 +330,56 @@ fn a_unit_year_reported_twice_counts_once_from_its_first_source() {
 }
 
 #[test]
+fn the_first_source_of_each_unit_year_counts_however_the_sources_are_interleaved() {
+    // 11 units × 10 years, each reported by two files whose rows alternate ("x/…" read first,
+    // "w/…" sorts first and counts), and one unit-year read from two sheets of one file where
+    // one row has no sheet (a missing sheet sorts last).
+    let codes = [654002u32, 654003, 654004, 654021, 654022, 654023, 654024, 654025, 654026, 654027, 654028];
+    let mut rows: Vec<(u32, i32, i64, String, Option<String>)> = Vec::new();
+    for (u, &code) in codes.iter().enumerate() {
+        for year in 2015..2025 {
+            let i = (u as i64) * 100 + i64::from(year - 2015);
+            rows.push((code, year, 1000 + i, format!("x/{code}-{year}.xlsx"), Some("表".into())));
+            rows.push((code, year, i, format!("w/{code}-{year}.xlsx"), Some("表".into())));
+        }
+    }
+    rows.push((654025, 2030, 7, "z/新源县.xlsx".into(), None));
+    rows.push((654025, 2030, 70, "z/新源县.xlsx".into(), Some("新源县".into())));
+    let frame = |rows: &[(u32, i32, i64, String, Option<String>)]| {
+        df!(
+            "division_code" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "year" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "table" => vec!["applications"; rows.len()],
+            "item" => vec!["granted"; rows.len()],
+            "measure" => vec!["total"; rows.len()],
+            "value" => rows.iter().map(|r| Some(r.2)).collect::<Vec<_>>(),
+            "file" => rows.iter().map(|r| r.3.clone()).collect::<Vec<_>>(),
+            "sheet" => rows.iter().map(|r| r.4.clone()).collect::<Vec<_>>(),
+        )
+        .expect("frame")
+    };
+    let key = Key::new(Item::Granted, Measure::Total);
+    // All of them (more runs left out than the frame is kept in slices for), a few of them
+    // (kept as slices), and all of them backwards.
+    let mut reversed = rows.clone();
+    reversed.reverse();
+    for (name, rows) in [("all", &rows[..]), ("a few", &rows[180..]), ("reversed", &reversed[..])] {
+        let sums = rollup_rows(&collect(xxgk::rollup::by(frame(rows).lazy(), Level::Unit)));
+        let units: BTreeSet<(u32, i32)> = rows.iter().map(|r| (r.0, r.1)).collect();
+        assert_eq!(sums.len(), units.len(), "{name}");
+        for &(code, year) in &units {
+            let expected = match (code, year) {
+                (654025, 2030) => 70,
+                _ => {
+                    codes.iter().position(|&c| c == code).expect("code") as i64 * 100 + i64::from(year - 2015)
+                }
+            };
+            assert_eq!(sums[&(code, year, key)].0, Some(expected), "{name}: {code} {year}");
+        }
+    }
+}
+
+#[test]
 fn an_incoming_frame_is_checked_once_and_named_in_errors() {
     let good = || {
         df!(
