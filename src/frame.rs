@@ -113,6 +113,7 @@ pub(crate) fn checked(tidy: LazyFrame) -> Result<DataFrame> {
 /// ```
 pub fn tidy(checked: &Checked) -> Result<DataFrame> {
     let mut builder = TidyBuilder::default();
+    // Each report's values and its derived subtotals (at most 4 groups × 7 columns).
     builder.expect_rows(checked.reports().iter().map(|c| c.report().values.len() + 28).sum());
     for c in checked.reports() {
         builder.push(c)?;
@@ -123,8 +124,8 @@ pub fn tidy(checked: &Checked) -> Result<DataFrame> {
 /// The tidy frame's columns, report by report: each report's rows become numbers in column
 /// vectors (its repeated text numbered: names and files by report, sheets by report and index,
 /// cells by position — each distinct string kept once), so the report can be dropped. Every
-/// [`PartRows`] rows (2^19) the vectors become a chunk of each column and start again, so what is
-/// held beyond the frame itself stays the same however many files there are.
+/// [`PartRows`] rows (2^19) the vectors become a chunk of each column and start again: the rows
+/// are held once, in the frame, besides at most one part's vectors.
 #[derive(Default)]
 pub(crate) struct TidyBuilder {
     /// The columns of the rows made so far, a chunk per part.
