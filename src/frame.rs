@@ -693,6 +693,7 @@ mod tests {
         assert!(chunks > 3, "{chunks} chunks");
         assert_eq!(whole.column(cols::VALUE).map_err(|e| cols::polars_error("test", e))?.n_chunks(), 1);
         assert!(parts.equals_missing(&whole));
+        assert_eq!(reports(parts.clone().lazy())?, reports(whole.clone().lazy())?);
         for level in [Level::Unit, Level::Prefecture, Level::Province] {
             let sums = |frame: &DataFrame| -> Result<DataFrame> {
                 let by = crate::rollup::by(frame.clone().lazy(), level)?;
