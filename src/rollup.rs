@@ -363,34 +363,39 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
     let changes: Vec<Vec<(usize, Source)>> = ranges(tidy.height())
         .into_par_iter()
         .map(|(at, len)| -> Result<Vec<(usize, Source)>> {
-            let part = |s: &Series| -> Result<UInt32Chunked> {
-                // A range across two of the frame's chunks made one, for the slice path below.
-                let s = s.slice(at as i64, len).rechunk().cast(&DataType::UInt32).map_err(err)?;
-                s.u32().cloned().map_err(err)
-            };
-            let (c, y, t, f, s) = (part(&code)?, part(&year)?, part(&table)?, part(&file)?, part(&sheet)?);
             let mut out = Vec::new();
             let mut previous = None;
-            // Without nulls (xxgk's own frames): over the values themselves.
-            if let (Ok(c), Ok(y), Ok(t), Ok(f), Ok(s)) =
-                (c.cont_slice(), y.cont_slice(), t.cont_slice(), f.cont_slice(), s.cont_slice())
-            {
-                for j in 0..len {
-                    let source = [Some(c[j]), Some(y[j]), Some(t[j]), Some(f[j]), Some(s[j])];
+            // A block of rows at a time, made u32 there: a few small buffers reused, not a
+            // copy of five columns.
+            for start in (at..at + len).step_by(BLOCK) {
+                let n = BLOCK.min(at + len - start);
+                let part = |s: &Series| -> Result<UInt32Chunked> {
+                    // A block across two of the frame's chunks made one, for the slice path.
+                    let s = s.slice(start as i64, n).rechunk().cast(&DataType::UInt32).map_err(err)?;
+                    s.u32().cloned().map_err(err)
+                };
+                let (c, y, t, f, s) = (part(&code)?, part(&year)?, part(&table)?, part(&file)?, part(&sheet)?);
+                // Without nulls (xxgk's own frames): over the values themselves.
+                if let (Ok(c), Ok(y), Ok(t), Ok(f), Ok(s)) =
+                    (c.cont_slice(), y.cont_slice(), t.cont_slice(), f.cont_slice(), s.cont_slice())
+                {
+                    for j in 0..n {
+                        let source = [Some(c[j]), Some(y[j]), Some(t[j]), Some(f[j]), Some(s[j])];
+                        if previous != Some(source) {
+                            out.push((start + j, source));
+                        }
+                        previous = Some(source);
+                    }
+                    continue;
+                }
+                let rows = c.iter().zip(y.iter()).zip(t.iter()).zip(f.iter()).zip(s.iter());
+                for (j, ((((c, y), t), f), s)) in rows.enumerate() {
+                    let source = [c, y, t, f, s];
                     if previous != Some(source) {
-                        out.push((at + j, source));
+                        out.push((start + j, source));
                     }
                     previous = Some(source);
                 }
-                return Ok(out);
-            }
-            let rows = c.iter().zip(y.iter()).zip(t.iter()).zip(f.iter()).zip(s.iter());
-            for (j, ((((c, y), t), f), s)) in rows.enumerate() {
-                let source = [c, y, t, f, s];
-                if previous != Some(source) {
-                    out.push((at + j, source));
-                }
-                previous = Some(source);
             }
             Ok(out)
         })
@@ -494,8 +499,12 @@ fn key_of(group: u32, year: i32, table: u8, item: u8, measure: u8) -> u64 {
 
 /// Rows per piece of work split over the threads: about four pieces per thread, none under
 /// 16,384 rows.
+/// Rows read at a time where a range's columns are copied or cast: small enough to stay in the
+/// cache and in the allocator's reused memory.
+const BLOCK: usize = 1 << 14;
+
 fn chunk_size(n: usize) -> usize {
-    n.div_ceil(rayon::current_num_threads() * 4).max(1 << 14)
+    n.div_ceil(rayon::current_num_threads() * 4).max(BLOCK)
 }
 
 /// Rows `0..n` as (start, length) ranges of [`chunk_size`], in order.
@@ -724,12 +733,11 @@ pub fn by(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
     };
     let origin_of = |o: Origin| col(cols::ORIGIN).eq(lit(o as u8));
     let on = |names: &[&str]| names.iter().map(|n| col(*n)).collect::<Vec<_>>();
-    // Each group-year's name and counts, joined to the sums once (a small frame), after the
-    // sums are in key order: the sort moves numbers, not every row's name.
+    // The sums come in key order (both ways above); each group-year's name and counts are
+    // joined to them once (a small frame), keeping that order.
     let info = reported.join(placed.groups, on(&[GROUP]), on(&[GROUP]), JoinArgs::new(JoinType::Left));
     let in_order = JoinArgs { maintain_order: MaintainOrderJoin::Left, ..JoinArgs::new(JoinType::Left) };
     Ok(sums
-        .sort([cols::KEY], SortMultipleOptions::default())
         .join(info, on(&[GROUP, cols::YEAR]), on(&[GROUP, cols::YEAR]), in_order)
         .select([
             lit(groups.label()).alias(cols::LEVEL),
@@ -755,14 +763,14 @@ pub fn by(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
         ]))
 }
 
-/// At the unit level, the rows sorted by key when no key repeats (a frame holds each cell of a
-/// unit-year once per source, and one source is left): no group-by is needed then.
-/// The sums of keyed rows, one row per [`cell_key`](cols::cell_key): the cell's columns from
-/// its first row; `value` the sum of the values (null when every one is blank); `origin` the
-/// highest origin (physical: derived over inferred over published); `blank_units`,
-/// `inferred_units`. One pass: a group-year found once per run of rows (rows come report by
-/// report), its cells in a dense array — polars' group-by with these ten aggregates took
-/// several times as long over a national frame.
+/// The sums of keyed rows, one row per [`cell_key`](cols::cell_key), in key order: the cell's
+/// columns from its first row; `value` the sum of the values (null when every one is blank);
+/// `origin` the highest origin (physical: derived over inferred over published);
+/// `blank_units`, `inferred_units`. One pass: a group-year found once per run of rows (rows
+/// come report by report), its cells in a dense array — polars' group-by with these ten
+/// aggregates took several times as long over a national frame. The group-years and cells
+/// found are put in order at the end (a few thousand and at most 8,192 of them), so the sums
+/// come out sorted without sorting them.
 fn sum_by_key(rows: DataFrame) -> Result<DataFrame> {
     /// One cell of one group-year.
     #[derive(Clone)]
@@ -788,7 +796,7 @@ fn sum_by_key(rows: DataFrame) -> Result<DataFrame> {
     let mut sums: Vec<Vec<Sum>> = Vec::new();
     let mut last: Option<(u64, usize)> = None;
     // The keys a block of rows at a time, not a column of them.
-    let mut block = vec![0u64; 1 << 14];
+    let mut block = vec![0u64; BLOCK];
     let mut keys = block.len()..block.len();
     let mut at = 0;
     for (i, (v, o)) in value.iter().zip(origin.iter()).enumerate() {
@@ -832,11 +840,30 @@ fn sum_by_key(rows: DataFrame) -> Result<DataFrame> {
         sum.origin = sum.origin.max(o);
         sum.inferred += u32::from(o == inferred);
     }
-    let found: Vec<&Sum> = sums.iter().flatten().filter(|s| s.first.is_some()).collect();
+    // Key order: group-years by their high bits, within each the cells by their code.
+    let mut group_years: Vec<(u64, usize)> = group_years.into_iter().collect();
+    group_years.sort_unstable();
+    let codes: Vec<(u64, usize)> = (0u64..)
+        .zip(&cell_index)
+        .filter(|(_, c)| **c != NONE)
+        .map(|(code, c)| (code, usize::from(*c)))
+        .collect();
+    let mut found: Vec<&Sum> = Vec::new();
+    let mut keys: Vec<u64> = Vec::new();
+    for (gy, slot) in group_years {
+        let row = &sums[slot];
+        for &(code, c) in &codes {
+            if let Some(sum) = row.get(c).filter(|s| s.first.is_some()) {
+                found.push(sum);
+                keys.push((gy << 16) | code);
+            }
+        }
+    }
     let first: Vec<IdxSize> = found.iter().filter_map(|s| s.first).collect();
     let cell = [GROUP, cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT];
-    let out = rows.select(cell).and_then(|d| d.take(&IdxCa::from_vec("first".into(), first))).map_err(err)?;
-    let mut out = with_keys(out)?;
+    let mut out =
+        rows.select(cell).and_then(|d| d.take(&IdxCa::from_vec("first".into(), first))).map_err(err)?;
+    out.with_column(Column::new(cols::KEY.into(), keys)).map_err(err)?;
     let value: Int64Chunked = found.iter().map(|s| s.any.then_some(s.total)).collect();
     for column in [
         value.with_name(cols::VALUE.into()).into_column(),
@@ -851,6 +878,8 @@ fn sum_by_key(rows: DataFrame) -> Result<DataFrame> {
     Ok(out)
 }
 
+/// At the unit level, the rows sorted by key when no key repeats (a frame holds each cell of a
+/// unit-year once per source, and one source is left): no group-by is needed then.
 fn one_row_per_key(keyed: LazyFrame, groups: &Groups) -> Result<Option<DataFrame>> {
     if !matches!(groups, Groups::Level(Level::Unit)) {
         return Ok(None);

@@ -255,6 +255,36 @@ fn rollups_equal_the_sum_of_the_checked_reports_at_every_level() {
 }
 
 #[test]
+fn rollups_come_in_code_year_and_cell_order_however_the_rows_arrive() {
+    let tidy = tidy_of(&validate::reports(load_sample().reports));
+    // The rows backwards: units, years and cells all arrive in reverse order.
+    let backwards = tidy.reverse();
+    let mut custom = Grouping::new("two");
+    custom.add_unit(2, "乙", 654025).add_unit(2, "乙", 654002).add_unit(1, "甲", 654028);
+    let groupings: [(&str, xxgk::rollup::Groups); 4] = [
+        ("unit", Level::Unit.into()),
+        ("prefecture", Level::Prefecture.into()),
+        ("nation", Level::Nation.into()),
+        ("custom", (&custom).into()),
+    ];
+    for (name, groups) in groupings {
+        let forwards = collect(xxgk::rollup::by(tidy.clone().lazy(), groups.clone()));
+        let got = collect(xxgk::rollup::by(backwards.clone().lazy(), groups));
+        assert!(got.height() > 50, "{name}: {} rows", got.height());
+        assert!(got.equals_missing(&forwards), "{name}: the order of the rows changed the rollup");
+        let physical = |c: &str| -> Vec<u32> {
+            let s = got.column(c).expect(c).to_physical_repr().cast(&DataType::UInt32).expect("u32");
+            s.u32().expect("u32").iter().map(|v| v.expect("no nulls")).collect()
+        };
+        let (code, year, table, item, measure) =
+            (physical("code"), physical("year"), physical("table"), physical("item"), physical("measure"));
+        let order: Vec<[u32; 5]> =
+            (0..got.height()).map(|r| [code[r], year[r], table[r], item[r], measure[r]]).collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{name}: rows out of key order");
+    }
+}
+
+#[test]
 fn coverage_lists_reported_missing_and_outside_units() {
     let checked = validate::reports(load_sample().reports);
     let tidy = tidy_of(&checked);
