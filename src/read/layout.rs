@@ -545,7 +545,7 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
     let text = |r: u32, c: u32| -> String {
         match grid.get(r, c) {
             Some(Cell::Text(t)) => t.trim().to_string(),
-            Some(Cell::Number(f)) => format!("{f}"),
+            Some(Cell::Number(f)) => number_text(*f),
             Some(Cell::Other(s)) => s.clone(),
             None => String::new(),
         }
@@ -635,6 +635,16 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
     Some(out)
 }
 
+/// A number's text as `{}` shows it; a whole number (a unit code, a year: every row of a tidy
+/// table has two) through the integer formatter, several times cheaper than the float one.
+fn number_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 && !(f == 0.0 && f.is_sign_negative()) {
+        (f as i64).to_string()
+    } else {
+        format!("{f}")
+    }
+}
+
 /// An item cell of a tidy table (a code, a `table.item.measure` key, or a label) and its measure.
 fn tidy_key(item: &str, measure: Option<&str>, table: Option<Table>) -> Option<Key> {
     if let Ok(key) = item.parse::<Key>() {
@@ -689,5 +699,13 @@ mod tests {
         assert_eq!(year_in("发布时间：2023-01-20"), None);
         assert_eq!(year_in("发布日期：2023年1月20日 2022年度报告"), Some(2022));
         assert_eq!(year_in("报表2022-01"), Some(2022));
+    }
+
+    #[test]
+    fn a_number_reads_as_the_float_formatter_shows_it() {
+        for f in [654025.0, 2022.0, 0.0, -0.0, -3.0, 2.5, 1e15, 1e16, 123456789012345.0, f64::NAN, -f64::INFINITY] {
+            assert_eq!(number_text(f), format!("{f}"), "{f:?}");
+        }
+        assert_eq!(number_text(654025.0), "654025");
     }
 }
