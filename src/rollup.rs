@@ -498,12 +498,12 @@ fn key_of(group: u32, year: i32, table: u8, item: u8, measure: u8) -> u64 {
         | u64::from(measure)
 }
 
-/// Rows per piece of work split over the threads: about four pieces per thread, none under
-/// 16,384 rows.
 /// Rows read at a time where a range's columns are copied or cast: small enough to stay in the
 /// cache and in the allocator's reused memory.
 const BLOCK: usize = 1 << 14;
 
+/// Rows per piece of work split over the threads: about four pieces per thread, none under
+/// [`BLOCK`] rows.
 fn chunk_size(n: usize) -> usize {
     n.div_ceil(rayon::current_num_threads() * 4).max(BLOCK)
 }
