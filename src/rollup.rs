@@ -375,7 +375,8 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
                     let s = s.slice(start as i64, n).rechunk().cast(&DataType::UInt32).map_err(err)?;
                     s.u32().cloned().map_err(err)
                 };
-                let (c, y, t, f, s) = (part(&code)?, part(&year)?, part(&table)?, part(&file)?, part(&sheet)?);
+                let (c, y, t, f, s) =
+                    (part(&code)?, part(&year)?, part(&table)?, part(&file)?, part(&sheet)?);
                 // Without nulls (xxgk's own frames): over the values themselves.
                 if let (Ok(c), Ok(y), Ok(t), Ok(f), Ok(s)) =
                     (c.cont_slice(), y.cont_slice(), t.cont_slice(), f.cont_slice(), s.cont_slice())
@@ -738,30 +739,28 @@ pub fn by(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
     // joined to them once (a small frame), keeping that order.
     let info = reported.join(placed.groups, on(&[GROUP]), on(&[GROUP]), JoinArgs::new(JoinType::Left));
     let in_order = JoinArgs { maintain_order: MaintainOrderJoin::Left, ..JoinArgs::new(JoinType::Left) };
-    Ok(sums
-        .join(info, on(&[GROUP, cols::YEAR]), on(&[GROUP, cols::YEAR]), in_order)
-        .select([
-            lit(groups.label()).alias(cols::LEVEL),
-            col(GROUP).alias(cols::CODE),
-            col(cols::NAME),
-            col(cols::YEAR),
-            col(cols::TABLE),
-            col(cols::ITEM),
-            col(cols::MEASURE),
-            col(cols::UNIT),
-            col(cols::VALUE),
-            when(origin_of(Origin::Derived))
-                .then(lit(Origin::Derived.code()))
-                .when(origin_of(Origin::Inferred))
-                .then(lit(Origin::Inferred.code()))
-                .otherwise(lit(Origin::Published.code()))
-                .cast(cols::origin_dtype())
-                .alias(cols::ORIGIN),
-            col(cols::BLANK_UNITS),
-            col(cols::INFERRED_UNITS),
-            col(cols::UNITS_REPORTED),
-            col(cols::UNITS_EXPECTED),
-        ]))
+    Ok(sums.join(info, on(&[GROUP, cols::YEAR]), on(&[GROUP, cols::YEAR]), in_order).select([
+        lit(groups.label()).alias(cols::LEVEL),
+        col(GROUP).alias(cols::CODE),
+        col(cols::NAME),
+        col(cols::YEAR),
+        col(cols::TABLE),
+        col(cols::ITEM),
+        col(cols::MEASURE),
+        col(cols::UNIT),
+        col(cols::VALUE),
+        when(origin_of(Origin::Derived))
+            .then(lit(Origin::Derived.code()))
+            .when(origin_of(Origin::Inferred))
+            .then(lit(Origin::Inferred.code()))
+            .otherwise(lit(Origin::Published.code()))
+            .cast(cols::origin_dtype())
+            .alias(cols::ORIGIN),
+        col(cols::BLANK_UNITS),
+        col(cols::INFERRED_UNITS),
+        col(cols::UNITS_REPORTED),
+        col(cols::UNITS_EXPECTED),
+    ]))
 }
 
 /// The sums of keyed rows, one row per [`cell_key`](cols::cell_key), in key order: the cell's

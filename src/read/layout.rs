@@ -703,7 +703,9 @@ mod tests {
 
     #[test]
     fn a_number_reads_as_the_float_formatter_shows_it() {
-        for f in [654025.0, 2022.0, 0.0, -0.0, -3.0, 2.5, 1e15, 1e16, 123456789012345.0, f64::NAN, -f64::INFINITY] {
+        for f in
+            [654025.0, 2022.0, 0.0, -0.0, -3.0, 2.5, 1e15, 1e16, 123456789012345.0, f64::NAN, -f64::INFINITY]
+        {
             assert_eq!(number_text(f), format!("{f}"), "{f:?}");
         }
         assert_eq!(number_text(654025.0), "654025");
