@@ -358,31 +358,38 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
     ];
     // A report's rows come together (in xxgk's frames and in a dataset read back): its source
     // is read where one of the five changes, without hashing every row — each range of rows on
-    // a thread (made u32 there, a range at a time), the first sight of each source kept in row
-    // order, with the row where each run of a source starts.
+    // a thread, the first sight of each source kept in row order, with the row where each run
+    // of a source starts.
     type Source = [Option<u32>; 5];
     let changes: Vec<Vec<(usize, Source)>> = ranges(tidy.height())
         .into_par_iter()
         .map(|(at, len)| -> Result<Vec<(usize, Source)>> {
             let mut out = Vec::new();
             let mut previous = None;
-            // A block of rows at a time, made u32 there: a few small buffers reused, not a
-            // copy of five columns.
+            // A block of rows at a time: a few small buffers reused, not a copy of five columns.
             for start in (at..at + len).step_by(BLOCK) {
                 let n = BLOCK.min(at + len - start);
-                let part = |s: &Series| -> Result<UInt32Chunked> {
-                    // A block across two of the frame's chunks made one, for the slice path.
-                    let s = s.slice(start as i64, n).rechunk().cast(&DataType::UInt32).map_err(err)?;
-                    s.u32().cloned().map_err(err)
-                };
+                // A block across two of the frame's chunks made one, for the slice paths.
+                let block = |s: &Series| s.slice(start as i64, n).rechunk();
                 let (c, y, t, f, s) =
-                    (part(&code)?, part(&year)?, part(&table)?, part(&file)?, part(&sheet)?);
-                // Without nulls (xxgk's own frames): over the values themselves.
-                if let (Ok(c), Ok(y), Ok(t), Ok(f), Ok(s)) =
-                    (c.cont_slice(), y.cont_slice(), t.cont_slice(), f.cont_slice(), s.cont_slice())
+                    (block(&code), block(&year), block(&table), block(&file), block(&sheet));
+                // Without nulls, in the frame's own types (xxgk's frames): over the values
+                // themselves, no cast.
+                if let (Ok(c), Ok(y), Ok(t), Ok(f), Ok(s)) = (c.u32(), y.i32(), t.u8(), f.u32(), s.u32())
+                    && let (Ok(c), Ok(y), Ok(t), Ok(f), Ok(s)) =
+                        (c.cont_slice(), y.cont_slice(), t.cont_slice(), f.cont_slice(), s.cont_slice())
                 {
                     for j in 0..n {
-                        let source = [Some(c[j]), Some(y[j]), Some(t[j]), Some(f[j]), Some(s[j])];
+                        // Most rows are their report's row before again.
+                        if j > 0
+                            && (c[j], y[j], t[j], f[j], s[j])
+                                == (c[j - 1], y[j - 1], t[j - 1], f[j - 1], s[j - 1])
+                        {
+                            continue;
+                        }
+                        // A negative year is no u32: null, as the cast below makes it.
+                        let year = u32::try_from(y[j]).ok();
+                        let source = [Some(c[j]), year, Some(u32::from(t[j])), Some(f[j]), Some(s[j])];
                         if previous != Some(source) {
                             out.push((start + j, source));
                         }
@@ -390,6 +397,10 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
                     }
                     continue;
                 }
+                let part = |s: &Series| -> Result<UInt32Chunked> {
+                    s.cast(&DataType::UInt32).map_err(err)?.u32().cloned().map_err(err)
+                };
+                let (c, y, t, f, s) = (part(&c)?, part(&y)?, part(&t)?, part(&f)?, part(&s)?);
                 let rows = c.iter().zip(y.iter()).zip(t.iter()).zip(f.iter()).zip(s.iter());
                 for (j, ((((c, y), t), f), s)) in rows.enumerate() {
                     let source = [c, y, t, f, s];
