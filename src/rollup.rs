@@ -366,6 +366,12 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
         .map(|(at, len)| -> Result<Vec<(usize, Source)>> {
             let mut out = Vec::new();
             let mut previous = None;
+            let mut record = |at: usize, source: Source| {
+                if previous != Some(source) {
+                    out.push((at, source));
+                }
+                previous = Some(source);
+            };
             // A block of rows at a time: a few small buffers reused, not a copy of five columns.
             for start in (at..at + len).step_by(BLOCK) {
                 let n = BLOCK.min(at + len - start);
@@ -389,11 +395,7 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
                         }
                         // A negative year is no u32: null, as the cast below makes it.
                         let year = u32::try_from(y[j]).ok();
-                        let source = [Some(c[j]), year, Some(u32::from(t[j])), Some(f[j]), Some(s[j])];
-                        if previous != Some(source) {
-                            out.push((start + j, source));
-                        }
-                        previous = Some(source);
+                        record(start + j, [Some(c[j]), year, Some(u32::from(t[j])), Some(f[j]), Some(s[j])]);
                     }
                     continue;
                 }
@@ -403,11 +405,7 @@ fn first_sources(tidy: LazyFrame) -> Result<(DataFrame, DataFrame)> {
                 let (c, y, t, f, s) = (part(&c)?, part(&y)?, part(&t)?, part(&f)?, part(&s)?);
                 let rows = c.iter().zip(y.iter()).zip(t.iter()).zip(f.iter()).zip(s.iter());
                 for (j, ((((c, y), t), f), s)) in rows.enumerate() {
-                    let source = [c, y, t, f, s];
-                    if previous != Some(source) {
-                        out.push((start + j, source));
-                    }
-                    previous = Some(source);
+                    record(start + j, [c, y, t, f, s]);
                 }
             }
             Ok(out)
