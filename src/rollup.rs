@@ -772,102 +772,163 @@ pub fn by(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
     ]))
 }
 
+/// One cell of one group-year: its sum so far.
+#[derive(Clone)]
+struct Sum {
+    /// The first row summed (over the whole frame: ranges are merged in row order).
+    first: Option<IdxSize>,
+    total: i64,
+    any: bool,
+    blanks: u32,
+    inferred: u32,
+    origin: u8,
+}
+
+impl Sum {
+    const EMPTY: Sum = Sum { first: None, total: 0, any: false, blanks: 0, inferred: 0, origin: 0 };
+
+    /// Add the sums of rows that come after this one's.
+    fn add(&mut self, later: &Sum) {
+        self.first = self.first.or(later.first);
+        self.total += later.total;
+        self.any |= later.any;
+        self.blanks += later.blanks;
+        self.inferred += later.inferred;
+        self.origin = self.origin.max(later.origin);
+    }
+}
+
+/// A cell's index among a [`Partial`]'s cells: none yet.
+const NO_CELL: u16 = u16::MAX;
+
+/// The sums of one range of rows: a group-year found once per run of rows (rows come report by
+/// report), its cells in a dense array, indexed in the order the range first met them.
+struct Partial {
+    group_years: HashMap<u64, usize>,
+    sums: Vec<Vec<Sum>>,
+    /// A key's low 16 bits (the cell; 13 used) → its index in each group-year's array.
+    cell_index: Vec<u16>,
+}
+
+impl Partial {
+    /// The sums of rows `at..at + len`.
+    fn of(parts: &KeyParts, value: &Int64Chunked, origin: &UInt8Chunked, at: usize, len: usize) -> Partial {
+        let inferred = Origin::Inferred as u8;
+        let mut out =
+            Partial { group_years: HashMap::new(), sums: Vec::new(), cell_index: vec![NO_CELL; 1 << 16] };
+        let mut cells: u16 = 0;
+        let mut last: Option<(u64, usize)> = None;
+        // The keys a block of rows at a time, not a column of them.
+        let mut block = vec![0u64; BLOCK.min(len)];
+        for start in (at..at + len).step_by(BLOCK) {
+            let n = BLOCK.min(at + len - start);
+            parts.fill(start, &mut block[..n]);
+            let (value, origin) = (value.slice(start as i64, n), origin.slice(start as i64, n));
+            for (j, (v, o)) in value.iter().zip(origin.iter()).enumerate() {
+                let k = block[j];
+                let gy = k >> 16;
+                let slot = match last {
+                    Some((g, s)) if g == gy => s,
+                    _ => {
+                        let sums = &mut out.sums;
+                        let s = *out.group_years.entry(gy).or_insert_with(|| {
+                            sums.push(Vec::new());
+                            sums.len() - 1
+                        });
+                        last = Some((gy, s));
+                        s
+                    }
+                };
+                let c = &mut out.cell_index[(k & 0xFFFF) as usize];
+                if *c == NO_CELL {
+                    *c = cells;
+                    cells += 1;
+                }
+                let row = &mut out.sums[slot];
+                if row.len() <= *c as usize {
+                    row.resize(*c as usize + 1, Sum::EMPTY);
+                }
+                let sum = &mut row[*c as usize];
+                sum.first.get_or_insert((start + j) as IdxSize);
+                match v {
+                    Some(v) => {
+                        sum.total += v;
+                        sum.any = true;
+                    }
+                    None => sum.blanks += 1,
+                }
+                let o = o.unwrap_or(0);
+                sum.origin = sum.origin.max(o);
+                sum.inferred += u32::from(o == inferred);
+            }
+        }
+        out
+    }
+}
+
 /// The sums of keyed rows, one row per [`cell_key`](cols::cell_key), in key order: the cell's
 /// columns from its first row; `value` the sum of the values (null when every one is blank);
 /// `origin` the highest origin (physical: derived over inferred over published);
-/// `blank_units`, `inferred_units`. One pass: a group-year found once per run of rows (rows
-/// come report by report), its cells in a dense array — polars' group-by with these ten
-/// aggregates took several times as long over a national frame. The group-years and cells
-/// found are put in order at the end (a few thousand and at most 8,192 of them), so the sums
-/// come out sorted without sorting them.
+/// `blank_units`, `inferred_units`. One pass, a range of rows per thread ([`Partial`]), the
+/// ranges' sums added in row order — polars' group-by with these ten aggregates took several
+/// times as long over a national frame. The group-years and cells found are put in order at
+/// the end (a few thousand and at most 8,192 of them), so the sums come out sorted without
+/// sorting them.
 fn sum_by_key(rows: DataFrame) -> Result<DataFrame> {
-    /// One cell of one group-year.
-    #[derive(Clone)]
-    struct Sum {
-        first: Option<IdxSize>,
-        total: i64,
-        any: bool,
-        blanks: u32,
-        inferred: u32,
-        origin: u8,
-    }
-    const NONE: u16 = u16::MAX;
-    let empty = Sum { first: None, total: 0, any: false, blanks: 0, inferred: 0, origin: 0 };
+    // A range per thread: every row costs the same, and each range's sums are added at the end.
+    let size = rows.height().div_ceil(rayon::current_num_threads()).max(BLOCK);
+    sum_in_ranges(rows, size)
+}
+
+/// [`sum_by_key`] with ranges of `size` rows.
+fn sum_in_ranges(rows: DataFrame, size: usize) -> Result<DataFrame> {
     let parts = KeyParts::of(&rows)?;
     let value = rows.column(cols::VALUE).and_then(|c| c.i64().cloned()).map_err(err)?;
     let origin = rows.column(cols::ORIGIN).map_err(err)?.to_physical_repr();
     let origin = origin.u8().map_err(err)?;
-    let inferred = Origin::Inferred as u8;
-    // The key's low 16 bits are the cell (13 used), the rest the group and year.
-    let mut cell_index = vec![NONE; 1 << 16];
-    let mut cells: u16 = 0;
-    let mut group_years = foldhash::HashMap::<u64, usize>::default();
-    let mut sums: Vec<Vec<Sum>> = Vec::new();
-    let mut last: Option<(u64, usize)> = None;
-    // The keys a block of rows at a time, not a column of them.
-    let mut block = vec![0u64; BLOCK];
-    let mut keys = block.len()..block.len();
-    let mut at = 0;
-    for (i, (v, o)) in value.iter().zip(origin.iter()).enumerate() {
-        if keys.is_empty() {
-            let n = block.len().min(rows.height() - at);
-            parts.fill(at, &mut block[..n]);
-            (keys, at) = (0..n, at + n);
-        }
-        let k = block[keys.next().unwrap_or_default()];
-        let gy = k >> 16;
-        let slot = match last {
-            Some((g, s)) if g == gy => s,
-            _ => {
-                let s = *group_years.entry(gy).or_insert_with(|| {
-                    sums.push(Vec::new());
-                    sums.len() - 1
-                });
-                last = Some((gy, s));
-                s
-            }
-        };
-        let c = &mut cell_index[(k & 0xFFFF) as usize];
-        if *c == NONE {
-            *c = cells;
-            cells += 1;
-        }
-        let row = &mut sums[slot];
-        if row.len() <= *c as usize {
-            row.resize(*c as usize + 1, empty.clone());
-        }
-        let sum = &mut row[*c as usize];
-        sum.first.get_or_insert(i as IdxSize);
-        match v {
-            Some(v) => {
-                sum.total += v;
-                sum.any = true;
-            }
-            None => sum.blanks += 1,
-        }
-        let o = o.unwrap_or(0);
-        sum.origin = sum.origin.max(o);
-        sum.inferred += u32::from(o == inferred);
-    }
-    // Key order: group-years by their high bits, within each the cells by their code.
-    let mut group_years: Vec<(u64, usize)> = group_years.into_iter().collect();
-    group_years.sort_unstable();
-    let codes: Vec<(u64, usize)> = (0u64..)
-        .zip(&cell_index)
-        .filter(|(_, c)| **c != NONE)
-        .map(|(code, c)| (code, usize::from(*c)))
+    let (n, size) = (rows.height(), size.max(1));
+    let partials: Vec<Partial> = (0..n)
+        .step_by(size)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|at| Partial::of(&parts, &value, origin, at, size.min(n - at)))
         .collect();
-    let mut found: Vec<&Sum> = Vec::new();
+    // Key order: group-years by their high bits, each with where it is in every range (in row
+    // order); within each, the cells by their code.
+    let mut group_years: HashMap<u64, Vec<(usize, usize)>> = HashMap::new();
+    for (p, partial) in partials.iter().enumerate() {
+        for (&gy, &slot) in &partial.group_years {
+            group_years.entry(gy).or_default().push((p, slot));
+        }
+    }
+    let mut group_years: Vec<(u64, Vec<(usize, usize)>)> = group_years.into_iter().collect();
+    group_years.sort_unstable_by_key(|(gy, _)| *gy);
+    let codes: Vec<u64> = (0u64..1 << 16)
+        .filter(|&code| partials.iter().any(|p| p.cell_index[code as usize] != NO_CELL))
+        .collect();
+    let mut found: Vec<Sum> = Vec::new();
     let mut keys: Vec<u64> = Vec::new();
-    for (gy, slot) in group_years {
-        let row = &sums[slot];
-        for &(code, c) in &codes {
-            if let Some(sum) = row.get(c).filter(|s| s.first.is_some()) {
+    for (gy, places) in &group_years {
+        for &code in &codes {
+            let mut sum: Option<Sum> = None;
+            for &(p, slot) in places {
+                let partial = &partials[p];
+                let c = partial.cell_index[code as usize];
+                let Some(part) = partial.sums[slot].get(usize::from(c)).filter(|s| s.first.is_some()) else {
+                    continue;
+                };
+                match &mut sum {
+                    Some(sum) => sum.add(part),
+                    None => sum = Some(part.clone()),
+                }
+            }
+            if let Some(sum) = sum {
                 found.push(sum);
                 keys.push((gy << 16) | code);
             }
         }
     }
+    drop(partials);
     let first: Vec<IdxSize> = found.iter().filter_map(|s| s.first).collect();
     let cell = [GROUP, cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT];
     let mut out =
@@ -989,6 +1050,28 @@ pub fn coverage(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame>
 mod tests {
     use super::*;
     use crate::schema::{Item, Measure, Table};
+
+    /// The sums are the same however the rows are cut into ranges: each range summed on its own
+    /// (on the threads there are), the ranges added in row order — the first row, blanks,
+    /// inferred counts and origins of a cell met in several ranges included.
+    #[test]
+    fn sums_are_the_same_however_the_rows_are_split() -> Result<()> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample");
+        let mut options = crate::read::ReadOptions::new();
+        options.manifest(format!("{dir}/manifest.csv"))?;
+        let tidy = crate::load::from_path(&options, dir)?.tidy;
+        let rows = placed(tidy.lazy(), &Groups::Level(Level::Prefecture))?.rows.collect().map_err(err)?;
+        let n = rows.height();
+        let whole = sum_in_ranges(rows.clone(), n)?;
+        // Cells summed from more than one unit: the ranges below cut through them.
+        let units = whole.column(cols::BLANK_UNITS).map_err(err)?.u32().map_err(err)?.clone();
+        assert!(whole.height() < n && units.iter().flatten().any(|b| b > 0));
+        for size in [97, 1000, n / 3, n - 1] {
+            assert!(sum_in_ranges(rows.clone(), size)?.equals_missing(&whole), "ranges of {size} rows");
+        }
+        assert!(sum_by_key(rows)?.equals_missing(&whole));
+        Ok(())
+    }
 
     /// The key made in Rust is the key the polars expression makes (the comparisons join on
     /// it), and its low 16 bits are the cell: the one-pass sums rely on both.
