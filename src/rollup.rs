@@ -530,8 +530,12 @@ fn err(e: PolarsError) -> crate::Error {
 
 /// A tidy frame, checked and deduplicated, placed in its groups.
 struct Placed {
-    /// The rows that count: with their `group`.
+    /// The rows that count: with their `group`, or with their `division_code` where
+    /// `group_of` says each unit's one group.
     rows: LazyFrame,
+    /// Each unit's group, where every unit of the rows is in exactly one (the levels of the
+    /// registry): a look-up by code instead of a `group` column as long as the frame.
+    group_of: Option<HashMap<u32, u32>>,
     /// The unit-years, with their `group` and whether they are a `member` of it.
     units: LazyFrame,
     /// The groups: `group`, `name`, `units_expected`.
@@ -548,6 +552,7 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
             let as_group = col(cols::DIVISION_CODE).alias(GROUP);
             return Ok(Placed {
                 rows: rows.lazy(),
+                group_of: None,
                 units: units.lazy().with_columns([as_group, lit(true).alias(MEMBER)]),
                 groups: names,
             });
@@ -567,6 +572,22 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
                 member_of.entry(c).or_default().push(g);
             }
         }
+    }
+    let on = [col(cols::DIVISION_CODE)];
+    let units_in = |units: DataFrame| {
+        units.lazy().join(m.members.clone().lazy(), on.clone(), on.clone(), JoinArgs::new(JoinType::Inner))
+    };
+    // Every unit in one group: the rows as they are, each one's group looked up when summed.
+    let unit_codes = units.column(cols::DIVISION_CODE).and_then(|c| c.u32().cloned()).map_err(err)?;
+    if unit_codes.iter().all(|c| c.is_some_and(|c| member_of.get(&c).is_some_and(|g| g.len() == 1))) {
+        let group_of = member_of.into_iter().filter(|(_, g)| g.len() == 1).map(|(c, g)| (c, g[0])).collect();
+        let rows = tidy.select(ROW_COLUMNS.into_iter().chain([cols::DIVISION_CODE])).map_err(err)?;
+        return Ok(Placed {
+            rows: rows.lazy(),
+            group_of: Some(group_of),
+            units: units_in(units),
+            groups: m.groups.lazy(),
+        });
     }
     let codes = tidy.column(cols::DIVISION_CODE).and_then(|c| c.u32().cloned()).map_err(err)?;
     // The rows to keep, `None` while every row so far is in exactly one group (the usual case:
@@ -605,19 +626,16 @@ fn placed(tidy: LazyFrame, groups: &Groups) -> Result<Placed> {
         }
     }
     let rows = grouped(tidy, take, Column::new(GROUP.into(), group))?;
-    let on = [col(cols::DIVISION_CODE)];
-    Ok(Placed {
-        rows: rows.lazy(),
-        units: units.lazy().join(m.members.lazy(), on.clone(), on, JoinArgs::new(JoinType::Inner)),
-        groups: m.groups.lazy(),
-    })
+    Ok(Placed { rows: rows.lazy(), group_of: None, units: units_in(units), groups: m.groups.lazy() })
 }
+
+/// The tidy frame's columns a rollup reads, besides the group.
+const ROW_COLUMNS: [&str; 7] =
+    [cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT, cols::VALUE, cols::ORIGIN];
 
 /// The rows `take` of the tidy frame (all of them, in order, for `None`) with their `group`.
 fn grouped(tidy: DataFrame, take: Option<Vec<IdxSize>>, group: Column) -> Result<DataFrame> {
-    let rows = tidy
-        .select([cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT, cols::VALUE, cols::ORIGIN])
-        .map_err(err)?;
+    let rows = tidy.select(ROW_COLUMNS).map_err(err)?;
     let mut rows = match take {
         None => rows,
         Some(take) => rows.take(&IdxCa::from_vec("take".into(), take)).map_err(err)?,
@@ -628,22 +646,28 @@ fn grouped(tidy: DataFrame, take: Option<Vec<IdxSize>>, group: Column) -> Result
 
 /// The columns a row's [`cell_key`](cols::cell_key) is made of: group, year and the cell's
 /// table, item and measure codes.
-struct KeyParts {
+struct KeyParts<'a> {
+    /// The group, or the unit where `group_of` gives each unit's group.
     group: UInt32Chunked,
+    group_of: Option<&'a HashMap<u32, u32>>,
     year: Int32Chunked,
     table: UInt8Chunked,
     item: UInt8Chunked,
     measure: UInt8Chunked,
 }
 
-impl KeyParts {
-    fn of(rows: &DataFrame) -> Result<KeyParts> {
+impl<'a> KeyParts<'a> {
+    /// The parts of `rows`' keys: their `group`, or with `group_of` the group of their
+    /// `division_code`.
+    fn of(rows: &DataFrame, group_of: Option<&'a HashMap<u32, u32>>) -> Result<KeyParts<'a>> {
         let code = |name: &str| -> Result<UInt8Chunked> {
             let c = rows.column(name).map_err(err)?.to_physical_repr();
             c.u8().cloned().map_err(err)
         };
+        let group = if group_of.is_some() { cols::DIVISION_CODE } else { GROUP };
         Ok(KeyParts {
-            group: rows.column(GROUP).and_then(|c| c.u32().cloned()).map_err(err)?,
+            group: rows.column(group).and_then(|c| c.u32().cloned()).map_err(err)?,
+            group_of,
             year: rows.column(cols::YEAR).and_then(|c| c.i32().cloned()).map_err(err)?,
             table: code(cols::TABLE)?,
             item: code(cols::ITEM)?,
@@ -661,19 +685,31 @@ impl KeyParts {
         );
         let part = |c: &UInt8Chunked| c.slice(at, len).rechunk().into_owned();
         let (t, i, m) = (part(&self.table), part(&self.item), part(&self.measure));
+        // A unit's group (rows come report by report: the row before's unit answers most).
+        let mut last: Option<(u32, u32)> = None;
+        let mut group = |g: u32| match (self.group_of, last) {
+            (None, _) => g,
+            (Some(_), Some((unit, group))) if unit == g => group,
+            (Some(group_of), _) => {
+                // Every unit's group is there (`Placed::group_of`).
+                let group = group_of.get(&g).copied().unwrap_or_default();
+                last = Some((g, group));
+                group
+            }
+        };
         // Without nulls (xxgk's own frames): over the values themselves.
         if let (Ok(g), Ok(y), Ok(t), Ok(i), Ok(m)) =
             (g.cont_slice(), y.cont_slice(), t.cont_slice(), i.cont_slice(), m.cont_slice())
         {
             for (j, k) in out.iter_mut().enumerate() {
-                *k = key_of(g[j], y[j], t[j], i[j], m[j]);
+                *k = key_of(group(g[j]), y[j], t[j], i[j], m[j]);
             }
             return;
         }
         let rows = g.iter().zip(y.iter()).zip(t.iter().zip(i.iter()).zip(m.iter()));
         for (k, ((g, y), ((t, i), m))) in out.iter_mut().zip(rows) {
             let v = |v: Option<u8>| v.unwrap_or(0);
-            *k = key_of(g.unwrap_or(0), y.unwrap_or(0), v(t), v(i), v(m));
+            *k = key_of(g.map_or(0, &mut group), y.unwrap_or(0), v(t), v(i), v(m));
         }
     }
 }
@@ -681,7 +717,7 @@ impl KeyParts {
 /// `rows` with the [`cell_key`](cols::cell_key) of their group, year and cell, each range of
 /// rows on a thread.
 fn with_keys(mut rows: DataFrame) -> Result<DataFrame> {
-    let parts = KeyParts::of(&rows)?;
+    let parts = KeyParts::of(&rows, None)?;
     let mut key = vec![0u64; rows.height()];
     let size = chunk_size(key.len());
     key.par_chunks_mut(size).enumerate().for_each(|(n, out)| parts.fill(n * size, out));
@@ -740,7 +776,7 @@ pub fn by(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
                 ])
                 .collect::<Vec<_>>(),
         ),
-        None => sum_by_key(keyed.collect().map_err(err)?)?.lazy(),
+        None => sum_by_key(keyed.collect().map_err(err)?, placed.group_of.as_ref())?.lazy(),
     };
     let origin_of = |o: Origin| col(cols::ORIGIN).eq(lit(o as u8));
     let on = |names: &[&str]| names.iter().map(|n| col(*n)).collect::<Vec<_>>();
@@ -874,15 +910,15 @@ impl Partial {
 /// times as long over a national frame. The group-years and cells found are put in order at
 /// the end (a few thousand and at most 8,192 of them), so the sums come out sorted without
 /// sorting them.
-fn sum_by_key(rows: DataFrame) -> Result<DataFrame> {
+fn sum_by_key(rows: DataFrame, group_of: Option<&HashMap<u32, u32>>) -> Result<DataFrame> {
     // A range per thread: every row costs the same, and each range's sums are added at the end.
     let size = rows.height().div_ceil(rayon::current_num_threads()).max(BLOCK);
-    sum_in_ranges(rows, size)
+    sum_in_ranges(rows, group_of, size)
 }
 
 /// [`sum_by_key`] with ranges of `size` rows.
-fn sum_in_ranges(rows: DataFrame, size: usize) -> Result<DataFrame> {
-    let parts = KeyParts::of(&rows)?;
+fn sum_in_ranges(rows: DataFrame, group_of: Option<&HashMap<u32, u32>>, size: usize) -> Result<DataFrame> {
+    let parts = KeyParts::of(&rows, group_of)?;
     let value = rows.column(cols::VALUE).and_then(|c| c.i64().cloned()).map_err(err)?;
     let origin = rows.column(cols::ORIGIN).map_err(err)?.to_physical_repr();
     let origin = origin.u8().map_err(err)?;
@@ -930,9 +966,12 @@ fn sum_in_ranges(rows: DataFrame, size: usize) -> Result<DataFrame> {
     }
     drop(partials);
     let first: Vec<IdxSize> = found.iter().filter_map(|s| s.first).collect();
-    let cell = [GROUP, cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT];
+    let cell = [cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT];
     let mut out =
         rows.select(cell).and_then(|d| d.take(&IdxCa::from_vec("first".into(), first))).map_err(err)?;
+    // The group: the key's high 32 bits (the rows may hold units instead).
+    let group: Vec<u32> = keys.iter().map(|k| (k >> 32) as u32).collect();
+    out.with_column(Column::new(GROUP.into(), group)).map_err(err)?;
     out.with_column(Column::new(cols::KEY.into(), keys)).map_err(err)?;
     let value: Int64Chunked = found.iter().map(|s| s.any.then_some(s.total)).collect();
     for column in [
@@ -1053,23 +1092,34 @@ mod tests {
 
     /// The sums are the same however the rows are cut into ranges: each range summed on its own
     /// (on the threads there are), the ranges added in row order — the first row, blanks,
-    /// inferred counts and origins of a cell met in several ranges included.
+    /// inferred counts and origins of a cell met in several ranges included. And the same
+    /// whether each row's group is looked up by its unit or read from a `group` column.
     #[test]
     fn sums_are_the_same_however_the_rows_are_split() -> Result<()> {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample");
         let mut options = crate::read::ReadOptions::new();
         options.manifest(format!("{dir}/manifest.csv"))?;
         let tidy = crate::load::from_path(&options, dir)?.tidy;
-        let rows = placed(tidy.lazy(), &Groups::Level(Level::Prefecture))?.rows.collect().map_err(err)?;
+        let placed = placed(tidy.lazy(), &Groups::Level(Level::Prefecture))?;
+        let group_of = placed.group_of.as_ref().expect("each unit in one prefecture");
+        let rows = placed.rows.collect().map_err(err)?;
         let n = rows.height();
-        let whole = sum_in_ranges(rows.clone(), n)?;
+        let whole = sum_in_ranges(rows.clone(), Some(group_of), n)?;
         // Cells summed from more than one unit: the ranges below cut through them.
         let units = whole.column(cols::BLANK_UNITS).map_err(err)?.u32().map_err(err)?.clone();
         assert!(whole.height() < n && units.iter().flatten().any(|b| b > 0));
         for size in [97, 1000, n / 3, n - 1] {
-            assert!(sum_in_ranges(rows.clone(), size)?.equals_missing(&whole), "ranges of {size} rows");
+            let sums = sum_in_ranges(rows.clone(), Some(group_of), size)?;
+            assert!(sums.equals_missing(&whole), "ranges of {size} rows");
         }
-        assert!(sum_by_key(rows)?.equals_missing(&whole));
+        assert!(sum_by_key(rows.clone(), Some(group_of))?.equals_missing(&whole));
+        // The groups as a column of the rows.
+        let codes = rows.column(cols::DIVISION_CODE).map_err(err)?.u32().map_err(err)?;
+        let groups: Vec<u32> =
+            codes.iter().map(|c| c.and_then(|c| group_of.get(&c).copied()).unwrap_or(0)).collect();
+        let mut with_groups = rows.drop(cols::DIVISION_CODE).map_err(err)?;
+        with_groups.with_column(Column::new(GROUP.into(), groups)).map_err(err)?;
+        assert!(sum_in_ranges(with_groups, None, 1000)?.equals_missing(&whole));
         Ok(())
     }
 
