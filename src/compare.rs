@@ -37,6 +37,7 @@
 //! ```
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::columns::{self as cols, IntType, Kind, Spec, optional, required};
 use crate::error::Result;
@@ -56,60 +57,6 @@ fn contract() -> Vec<Spec> {
         optional(cols::INFERRED_UNITS, Kind::Int(IntType::U32), lit(0u32)),
     ];
     group.into_iter().chain(cols::cell_specs()).chain(sums).collect()
-}
-
-/// The column joining each row to whether its cell compares.
-const LOOKUP: &str = "comparability";
-
-/// Whether each cell compares across two consecutive years, by the [`lookup`] of its item,
-/// measure and the two years' templates (built once).
-fn comparability() -> Result<LazyFrame> {
-    static FRAME: std::sync::OnceLock<DataFrame> = std::sync::OnceLock::new();
-    if let Some(df) = FRAME.get() {
-        return Ok(df.clone().lazy());
-    }
-    let df = build_comparability()?;
-    Ok(FRAME.get_or_init(|| df).clone().lazy())
-}
-
-fn build_comparability() -> Result<DataFrame> {
-    let mut index: Vec<u32> = Vec::new();
-    let mut ok: Vec<bool> = Vec::new();
-    for &item in Item::ALL {
-        for &measure in Measure::ALL {
-            for (from, to) in [
-                (Template::V2019, Template::V2019),
-                (Template::V2019, Template::V2021),
-                (Template::V2021, Template::V2021),
-            ] {
-                index.push(lookup_index(
-                    item.index(),
-                    measure.index(),
-                    from == Template::V2021,
-                    to == Template::V2021,
-                ));
-                ok.push(comparable(Key::new(item, measure), from, to));
-            }
-        }
-    }
-    let n = index.len();
-    let columns: Vec<Column> =
-        vec![Series::new(LOOKUP.into(), index).into(), Series::new("comparable".into(), ok).into()];
-    cols::frame(n, columns)
-}
-
-fn lookup_index(item: usize, measure: usize, from_2021: bool, to_2021: bool) -> u32 {
-    ((item * Measure::ALL.len() + measure) * 4 + usize::from(from_2021) * 2 + usize::from(to_2021)) as u32
-}
-
-/// [`lookup_index`] as an expression over a frame's rows (`year` the later year).
-fn lookup() -> Expr {
-    let u32_of = |e: Expr| e.cast(DataType::UInt32);
-    (u32_of(col(cols::ITEM).to_physical()) * lit(Measure::ALL.len() as u32)
-        + u32_of(col(cols::MEASURE).to_physical()))
-        * lit(4u32)
-        + u32_of(col(cols::YEAR).gt(lit(2021))) * lit(2u32)
-        + u32_of(col(cols::YEAR).gt(lit(2020)))
 }
 
 fn on(names: &[&str]) -> Vec<Expr> {
@@ -147,120 +94,175 @@ pub fn years(rollup: LazyFrame) -> Result<LazyFrame> {
     concat(parts, UnionArgs::default()).map_err(err)
 }
 
-/// One level's comparison. Each group's cells are sorted into series (code, cell, year), so
-/// last year's value is the row before, when that row is the same cell a year earlier; a cell
-/// that last year had and this year lacks becomes a row of its own. Sorting and shifting one
-/// integer key is what makes this fast: a join of the frame with itself is several times
-/// slower at the national unit level.
+/// Whether a cell (its item and measure codes) compares between `year` and the year before:
+/// [`comparable`] in both years' templates, looked up in a table made once.
+fn compares(item: u8, measure: u8, year: i32) -> bool {
+    static TABLE: std::sync::OnceLock<Vec<[bool; 3]>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let (v19, v21) = (Template::V2019, Template::V2021);
+        Item::ALL
+            .iter()
+            .flat_map(|&i| Measure::ALL.iter().map(move |&m| Key::new(i, m)))
+            .map(|key| [comparable(key, v19, v19), comparable(key, v19, v21), comparable(key, v21, v21)])
+            .collect()
+    });
+    // The template changed from 2021's reports on: 2019 → 2019, 2020 → 2021, 2021 → 2021.
+    let pair = usize::from(year > 2020) + usize::from(year > 2021);
+    table.get(usize::from(item) * Measure::ALL.len() + usize::from(measure)).is_some_and(|t| t[pair])
+}
+
+/// One row of a level's comparison: the rollup row it shows, and last year's row of its cell.
+struct Compared {
+    /// This year's row; for a cell last year had and this year lacks, last year's.
+    row: IdxSize,
+    /// Last year's row of the cell, if it had one.
+    prev: Option<IdxSize>,
+    /// A cell last year had and this year lacks: `row` is last year's, the year is the next.
+    gone: bool,
+}
+
+/// One level's comparison, in one pass over its rows in key order (code, year, cell: the
+/// order a rollup comes in; other frames are put in it first). A group-year's rows are a run
+/// of that order, its cells ascending, and the same group's year before is the run just
+/// before it: the two runs are merged cell by cell, so each row meets last year's row of its
+/// cell without a join, and the rows come out in key order without a sort.
 fn years_of_level(part: DataFrame) -> Result<DataFrame> {
-    const SERIES: &str = "series_key";
-    const BASE: &str = "series_base";
-    const GROUP_YEAR: &str = "group_year";
     let err = |e| cols::polars_error("comparing years", e);
-    // A series is one group's cell over the years: (code, cell), then the year.
-    let base = cols::u64_of(col(cols::CODE)) * lit(1u64 << 32) + cols::cell_code() * lit(cols::YEAR_STEP);
-    let sorted = part
-        .lazy()
-        .with_columns([
-            cols::cell_key(col(cols::CODE)).alias(cols::KEY),
-            base.alias(BASE),
-            (cols::u64_of(col(cols::CODE)) * lit(cols::YEAR_STEP) + cols::u64_of(col(cols::YEAR)))
-                .alias(GROUP_YEAR),
-        ])
-        .with_column((col(BASE) + cols::u64_of(col(cols::YEAR))).alias(SERIES))
-        .sort([SERIES], SortMultipleOptions::default())
-        .collect()
-        .map_err(err)?;
-    if let Some(twice) = repeated(&sorted, SERIES)? {
-        let row = sorted.get_row(twice).map_err(err)?;
+    let n = part.height();
+    let column = |name: &str| part.column(name).map_err(err);
+    // Never null (the contract).
+    let code: Vec<u32> = column(cols::CODE)?.u32().map_err(err)?.into_no_null_iter().collect();
+    let year: Vec<i32> = column(cols::YEAR)?.i32().map_err(err)?.into_no_null_iter().collect();
+    let codes = |name: &str| -> Result<Vec<u8>> {
+        let c = column(name)?.to_physical_repr();
+        Ok(c.u8().map_err(err)?.into_no_null_iter().collect())
+    };
+    let (table, item, measure) = (codes(cols::TABLE)?, codes(cols::ITEM)?, codes(cols::MEASURE)?);
+    let keys: Vec<u64> =
+        (0..n).map(|i| cols::key_of(code[i], year[i], table[i], item[i], measure[i])).collect();
+    let mut order: Vec<IdxSize> = (0..n as IdxSize).collect();
+    if !keys.is_sorted() {
+        order.par_sort_unstable_by_key(|&i| keys[i as usize]);
+    }
+    let key = |at: usize| keys[order[at] as usize];
+    if let Some(twice) = (1..n).find(|&at| key(at) == key(at - 1)) {
+        let row = part.get_row(order[twice] as usize).map_err(err)?;
         let cells: Vec<String> = row.0.iter().take(7).map(|v| v.to_string()).collect();
         return Err(crate::Error::new(crate::ErrorKind::Column {
             column: cols::KEY.into(),
             message: format!("the rollup frame holds one cell twice: {}", cells.join(", ")),
         }));
     }
-    // The row `n` before (after, for a negative `n`) is the same cell `n` years earlier.
-    let same_series = |n: i64| {
-        col(BASE)
-            .eq(col(BASE).shift(lit(n)))
-            .and((col(cols::YEAR) - col(cols::YEAR).shift(lit(n))).eq(lit(n as i32)))
-            .fill_null(lit(false))
-    };
-    let prev = |c: &str| {
-        when(same_series(1)).then(col(c).shift(lit(1))).otherwise(lit(NULL)).alias(format!("prev_{c}"))
-    };
-    let this = sorted.clone().lazy().with_columns([
-        prev(cols::VALUE),
-        prev(cols::BLANK_UNITS),
-        prev(cols::INFERRED_UNITS),
-    ]);
-    // A cell last year had and this year lacks: a row of this year with no value.
-    let gone = sorted.clone().lazy().filter(same_series(-1).not()).with_columns([
-        col(cols::VALUE).alias("prev_value"),
-        col(cols::BLANK_UNITS).alias("prev_blank_units"),
-        col(cols::INFERRED_UNITS).alias("prev_inferred_units"),
-        lit(NULL).cast(DataType::Int64).alias(cols::VALUE),
-        lit(NULL).cast(DataType::UInt32).alias(cols::BLANK_UNITS),
-        lit(NULL).cast(DataType::UInt32).alias(cols::INFERRED_UNITS),
-        (col(cols::YEAR) + lit(1)).alias(cols::YEAR),
-        (col(cols::KEY) + lit(cols::YEAR_STEP)).alias(cols::KEY),
-        (col(GROUP_YEAR) + lit(1u64)).alias(GROUP_YEAR),
-    ]);
-    // Groups compared in a year: those with rows that year and the year before.
-    let groups = sorted
-        .select([GROUP_YEAR])
-        .and_then(|g| g.unique_stable(None, UniqueKeepStrategy::Any, None))
-        .map_err(err)?;
-    let both = groups.clone().lazy().join(
-        groups.lazy().with_columns([(col(GROUP_YEAR) + lit(1u64)).alias(GROUP_YEAR)]),
-        [col(GROUP_YEAR)],
-        [col(GROUP_YEAR)],
-        JoinArgs::new(JoinType::Semi),
-    );
-    let delta = col(cols::VALUE) - col("prev_value");
-    concat([this, gone], UnionArgs::default())
-        .map_err(err)?
-        .join(both, [col(GROUP_YEAR)], [col(GROUP_YEAR)], JoinArgs::new(JoinType::Semi))
-        .with_column(lookup().alias(LOOKUP))
-        .join(comparability()?, [col(LOOKUP)], [col(LOOKUP)], JoinArgs::new(JoinType::Left))
-        .sort([cols::KEY], SortMultipleOptions::default())
-        .select([
-            col(cols::LEVEL),
-            col(cols::CODE),
-            col(cols::NAME),
-            col(cols::YEAR),
-            col(cols::TABLE),
-            col(cols::ITEM),
-            col(cols::MEASURE),
-            col(cols::UNIT),
-            col(cols::VALUE),
-            col("prev_value"),
-            delta.clone().alias("delta"),
-            when(col("prev_value").neq(lit(0)))
-                .then(delta.cast(DataType::Float64) / col("prev_value").cast(DataType::Float64) * lit(100.0))
-                .otherwise(lit(NULL).cast(DataType::Float64))
-                .alias("pct_change"),
-            col("comparable").fill_null(lit(false)),
-            col(cols::BLANK_UNITS),
-            col("prev_blank_units"),
-            col(cols::INFERRED_UNITS),
-            col("prev_inferred_units"),
-        ])
-        .collect()
-        .map_err(err)
-}
-
-/// The first row whose `column` equals the row before's, in a frame sorted by it.
-fn repeated(df: &DataFrame, column: &str) -> Result<Option<usize>> {
-    let keys = df.column(column).and_then(|c| c.u64().cloned()).map_err(|e| cols::polars_error(column, e))?;
-    let mut previous = None;
-    for (i, k) in keys.iter().enumerate() {
-        if k.is_some() && k == previous {
-            return Ok(Some(i));
+    // The runs of each group-year (a key's high 48 bits), as ranges of `order`.
+    let mut runs: Vec<(u64, usize, usize)> = Vec::new();
+    for at in 0..n {
+        match runs.last_mut() {
+            Some((gy, _, end)) if *gy == key(at) >> 16 => *end = at + 1,
+            _ => runs.push((key(at) >> 16, at, at + 1)),
         }
-        previous = k;
     }
-    Ok(None)
+    // A group compared in a year has rows that year and the year before (years are ≥ 1, so
+    // the year before is the same group's).
+    let mut out: Vec<Compared> = Vec::with_capacity(n);
+    for pair in runs.windows(2) {
+        let ((before, mut b, b_end), (now, mut a, a_end)) = (pair[0], pair[1]);
+        if before + 1 != now {
+            continue;
+        }
+        let cell = |at: usize| key(at) & 0xFFFF;
+        while a < a_end || b < b_end {
+            let this = (a < a_end).then(|| cell(a));
+            let last = (b < b_end).then(|| cell(b));
+            let compared = match (this, last) {
+                (Some(t), Some(l)) if t == l => {
+                    let c = Compared { row: order[a], prev: Some(order[b]), gone: false };
+                    (a, b) = (a + 1, b + 1);
+                    c
+                }
+                (Some(t), l) if l.is_none_or(|l| t < l) => {
+                    a += 1;
+                    Compared { row: order[a - 1], prev: None, gone: false }
+                }
+                _ => {
+                    b += 1;
+                    Compared { row: order[b - 1], prev: Some(order[b - 1]), gone: true }
+                }
+            };
+            out.push(compared);
+        }
+    }
+    // The columns.
+    let values =
+        |name: &str| -> Result<Vec<Option<i64>>> { Ok(column(name)?.i64().map_err(err)?.iter().collect()) };
+    let counts =
+        |name: &str| -> Result<Vec<Option<u32>>> { Ok(column(name)?.u32().map_err(err)?.iter().collect()) };
+    let (value, blank, inferred) =
+        (values(cols::VALUE)?, counts(cols::BLANK_UNITS)?, counts(cols::INFERRED_UNITS)?);
+    let this_year = |c: &Compared| year[c.row as usize] + i32::from(c.gone);
+    let now = |c: &Compared| if c.gone { None } else { value[c.row as usize] };
+    let before = |c: &Compared| c.prev.and_then(|p| value[p as usize]);
+    let delta = |c: &Compared| now(c).zip(before(c)).map(|(v, p)| v.wrapping_sub(p));
+    let pct_change =
+        |c: &Compared| delta(c).zip(before(c).filter(|&p| p != 0)).map(|(d, p)| d as f64 / p as f64 * 100.0);
+    // Each column straight from the rows compared (polars' builders from vectors of options
+    // took a third of the comparison).
+    let int64 = |name: &str, f: &dyn Fn(&Compared) -> Option<i64>| -> Column {
+        out.iter().map(f).collect::<Int64Chunked>().with_name(name.into()).into_column()
+    };
+    let counted = |name: &str, v: &[Option<u32>], prev: bool| -> Column {
+        out.iter()
+            .map(|c| match prev {
+                true => c.prev.and_then(|p| v[p as usize]),
+                false if c.gone => None,
+                false => v[c.row as usize],
+            })
+            .collect::<UInt32Chunked>()
+            .with_name(name.into())
+            .into_column()
+    };
+    let rows = IdxCa::from_vec("rows".into(), out.iter().map(|c| c.row).collect());
+    let mut compared = part
+        .select([cols::LEVEL, cols::CODE, cols::NAME, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT])
+        .and_then(|d| d.take(&rows))
+        .map_err(err)?;
+    let years: Vec<i32> = out.iter().map(this_year).collect();
+    let comparable: Vec<bool> =
+        out.iter().map(|c| compares(item[c.row as usize], measure[c.row as usize], this_year(c))).collect();
+    for c in [
+        Column::new(cols::YEAR.into(), years),
+        int64(cols::VALUE, &now),
+        int64("prev_value", &before),
+        int64("delta", &delta),
+        out.iter().map(pct_change).collect::<Float64Chunked>().with_name("pct_change".into()).into_column(),
+        Column::new("comparable".into(), comparable),
+        counted(cols::BLANK_UNITS, &blank, false),
+        counted("prev_blank_units", &blank, true),
+        counted(cols::INFERRED_UNITS, &inferred, false),
+        counted("prev_inferred_units", &inferred, true),
+    ] {
+        compared.with_column(c).map_err(err)?;
+    }
+    compared
+        .select([
+            cols::LEVEL,
+            cols::CODE,
+            cols::NAME,
+            cols::YEAR,
+            cols::TABLE,
+            cols::ITEM,
+            cols::MEASURE,
+            cols::UNIT,
+            cols::VALUE,
+            "prev_value",
+            "delta",
+            "pct_change",
+            "comparable",
+            cols::BLANK_UNITS,
+            "prev_blank_units",
+            cols::INFERRED_UNITS,
+            "prev_inferred_units",
+        ])
+        .map_err(err)
 }
 
 /// The rates a reader wants, per group and year of a rollup frame: `level, code, name, year,`

@@ -498,16 +498,6 @@ fn unit_years(units: &[(u32, i32)]) -> Result<DataFrame> {
     )
 }
 
-/// The [`cell_key`](cols::cell_key) of a group, a year and a cell's table, item and measure
-/// codes, as that expression makes it.
-fn key_of(group: u32, year: i32, table: u8, item: u8, measure: u8) -> u64 {
-    (u64::from(group) << 32)
-        | (u64::from(year as u16) << 16)
-        | (u64::from(table) << 11)
-        | (u64::from(item) << 5)
-        | u64::from(measure)
-}
-
 /// Rows read at a time where a range's columns are copied or cast: small enough to stay in the
 /// cache and in the allocator's reused memory.
 const BLOCK: usize = 1 << 14;
@@ -644,7 +634,7 @@ fn grouped(tidy: DataFrame, take: Option<Vec<IdxSize>>, group: Column) -> Result
     Ok(rows)
 }
 
-/// The columns a row's [`cell_key`](cols::cell_key) is made of: group, year and the cell's
+/// The columns a row's [`key_of`](cols::key_of) is made of: group, year and the cell's
 /// table, item and measure codes.
 struct KeyParts<'a> {
     /// The group, or the unit where `group_of` gives each unit's group.
@@ -702,19 +692,19 @@ impl<'a> KeyParts<'a> {
             (g.cont_slice(), y.cont_slice(), t.cont_slice(), i.cont_slice(), m.cont_slice())
         {
             for (j, k) in out.iter_mut().enumerate() {
-                *k = key_of(group(g[j]), y[j], t[j], i[j], m[j]);
+                *k = cols::key_of(group(g[j]), y[j], t[j], i[j], m[j]);
             }
             return;
         }
         let rows = g.iter().zip(y.iter()).zip(t.iter().zip(i.iter()).zip(m.iter()));
         for (k, ((g, y), ((t, i), m))) in out.iter_mut().zip(rows) {
             let v = |v: Option<u8>| v.unwrap_or(0);
-            *k = key_of(g.map_or(0, &mut group), y.unwrap_or(0), v(t), v(i), v(m));
+            *k = cols::key_of(g.map_or(0, &mut group), y.unwrap_or(0), v(t), v(i), v(m));
         }
     }
 }
 
-/// `rows` with the [`cell_key`](cols::cell_key) of their group, year and cell, each range of
+/// `rows` with the [`key_of`](cols::key_of) of their group, year and cell, each range of
 /// rows on a thread.
 fn with_keys(mut rows: DataFrame) -> Result<DataFrame> {
     let parts = KeyParts::of(&rows, None)?;
@@ -902,7 +892,7 @@ impl Partial {
     }
 }
 
-/// The sums of keyed rows, one row per [`cell_key`](cols::cell_key), in key order: the cell's
+/// The sums of keyed rows, one row per [`key_of`](cols::key_of), in key order: the cell's
 /// columns from its first row; `value` the sum of the values (null when every one is blank);
 /// `origin` the highest origin (physical: derived over inferred over published);
 /// `blank_units`, `inferred_units`. One pass, a range of rows per thread ([`Partial`]), the
@@ -1123,35 +1113,32 @@ mod tests {
         Ok(())
     }
 
-    /// The key made in Rust is the key the polars expression makes (the comparisons join on
-    /// it), and its low 16 bits are the cell: the one-pass sums rely on both.
+    /// Keys sort as their parts do, their high 48 bits are the group-year and their low 16 the
+    /// cell: the one-pass sums and the year-over-year merge rely on all three.
     #[test]
-    fn key_of_is_the_cell_key_expression() -> Result<()> {
-        let (t, i, m) =
-            ([0u8, 1, 2], [0u8, 5, (Item::ALL.len() - 1) as u8], [0u8, 3, (Measure::ALL.len() - 1) as u8]);
-        let (codes, years) = ([654025u32, 110101, u32::MAX], [2022i32, 2019, 65_535]);
-        let frame = cols::frame(
-            3,
-            vec![
-                Column::new(cols::DIVISION_CODE.into(), codes),
-                Column::new(cols::YEAR.into(), years),
-                cols::enum_column(cols::TABLE, &cols::codes(Table::ALL, Table::code), t.into_iter())?,
-                cols::enum_column(cols::ITEM, &cols::codes(Item::ALL, Item::code), i.into_iter())?,
-                cols::enum_column(cols::MEASURE, &cols::codes(Measure::ALL, Measure::code), m.into_iter())?,
-            ],
-        )?;
-        let by_expr = frame
-            .lazy()
-            .select([cols::cell_key(col(cols::DIVISION_CODE)).alias("k")])
-            .collect()
-            .map_err(err)?;
-        let by_expr: Vec<Option<u64>> =
-            by_expr.column("k").and_then(|c| c.u64().cloned()).map_err(err)?.iter().collect();
-        for n in 0..3 {
-            let key = key_of(codes[n], years[n], t[n], i[n], m[n]);
-            assert_eq!(by_expr[n], Some(key));
-            assert_eq!(key >> 16, (u64::from(codes[n]) << 16) | u64::from(years[n] as u16));
+    fn keys_sort_as_their_parts() {
+        let (last_item, last_measure) = ((Item::ALL.len() - 1) as u8, (Measure::ALL.len() - 1) as u8);
+        let mut parts = Vec::new();
+        for code in [0u32, 110101, 654025, u32::MAX] {
+            for year in [1i32, 2019, 2022, 65_535] {
+                for table in 0..Table::ALL.len() as u8 {
+                    for (item, measure) in
+                        [(0u8, 0u8), (0, last_measure), (5, 3), (last_item, 0), (last_item, last_measure)]
+                    {
+                        parts.push((code, year, table, item, measure));
+                    }
+                }
+            }
         }
-        Ok(())
+        let key = |&(c, y, t, i, m): &(u32, i32, u8, u8, u8)| cols::key_of(c, y, t, i, m);
+        let mut by_key = parts.clone();
+        by_key.sort_by_key(key);
+        parts.sort();
+        assert_eq!(by_key, parts);
+        for p in &parts {
+            let (c, y, t, i, m) = *p;
+            assert_eq!(key(p) >> 16, (u64::from(c) << 16) | u64::from(y as u16));
+            assert_eq!(key(p) & 0xFFFF, (u64::from(t) << 11) | (u64::from(i) << 5) | u64::from(m));
+        }
     }
 }
