@@ -717,7 +717,7 @@ fn with_keys(mut rows: DataFrame) -> Result<DataFrame> {
 
 /// Sum a tidy frame by a level of the registry or by a grouping of your own (see the module
 /// docs for the rules and the columns). The frame is checked and summed here (one pass over its
-/// rows); the names and coverage are joined when the result is collected.
+/// rows), and each group-year's name and counts put beside its sums.
 ///
 /// ```
 /// use xxgk::polars::prelude::*;
@@ -754,27 +754,29 @@ pub fn by(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
     let cell = [GROUP, cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT];
     let sums = match one_row_per_key(keyed.clone(), &groups)? {
         // Each unit on its own, each cell once: its rows are its sums.
-        Some(sorted) => sorted.lazy().select(
-            cell.iter()
-                .map(|c| col(*c))
-                .chain([
-                    col(cols::KEY),
-                    col(cols::VALUE),
-                    origin.clone().alias(cols::ORIGIN),
-                    col(cols::VALUE).is_null().cast(DataType::UInt32).alias(cols::BLANK_UNITS),
-                    inferred.alias(cols::INFERRED_UNITS),
-                ])
-                .collect::<Vec<_>>(),
-        ),
-        None => sum_by_key(keyed.collect().map_err(err)?, placed.group_of.as_ref())?.lazy(),
+        Some(sorted) => sorted
+            .lazy()
+            .select(
+                cell.iter()
+                    .map(|c| col(*c))
+                    .chain([
+                        col(cols::KEY),
+                        col(cols::VALUE),
+                        origin.clone().alias(cols::ORIGIN),
+                        col(cols::VALUE).is_null().cast(DataType::UInt32).alias(cols::BLANK_UNITS),
+                        inferred.alias(cols::INFERRED_UNITS),
+                    ])
+                    .collect::<Vec<_>>(),
+            )
+            .collect()
+            .map_err(err)?,
+        None => sum_by_key(keyed.collect().map_err(err)?, placed.group_of.as_ref())?,
     };
     let origin_of = |o: Origin| col(cols::ORIGIN).eq(lit(o as u8));
     let on = |names: &[&str]| names.iter().map(|n| col(*n)).collect::<Vec<_>>();
-    // The sums come in key order (both ways above); each group-year's name and counts are
-    // joined to them once (a small frame), keeping that order.
+    // Each group-year's name and counts (a small frame), put beside its sums.
     let info = reported.join(placed.groups, on(&[GROUP]), on(&[GROUP]), JoinArgs::new(JoinType::Left));
-    let in_order = JoinArgs { maintain_order: MaintainOrderJoin::Left, ..JoinArgs::new(JoinType::Left) };
-    Ok(sums.join(info, on(&[GROUP, cols::YEAR]), on(&[GROUP, cols::YEAR]), in_order).select([
+    Ok(with_info(sums, info.collect().map_err(err)?)?.lazy().select([
         lit(groups.label()).alias(cols::LEVEL),
         col(GROUP).alias(cols::CODE),
         col(cols::NAME),
@@ -796,6 +798,43 @@ pub fn by(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
         col(cols::UNITS_REPORTED),
         col(cols::UNITS_EXPECTED),
     ]))
+}
+
+/// The sums with their group-year's `name`, `units_reported` and `units_expected` from `info`
+/// (one row per group and year; none: nulls, as a left join gives). The sums come a
+/// group-year at a time (in key order): each group-year is looked up once, and the columns
+/// taken from `info` by row — no join over every sum.
+fn with_info(mut sums: DataFrame, info: DataFrame) -> Result<DataFrame> {
+    let pairs = |df: &DataFrame| -> Result<(UInt32Chunked, Int32Chunked)> {
+        let group = df.column(GROUP).and_then(|c| c.u32().cloned()).map_err(err)?;
+        Ok((group, df.column(cols::YEAR).and_then(|c| c.i32().cloned()).map_err(err)?))
+    };
+    let (group, year) = pairs(&info)?;
+    let at: HashMap<(u32, i32), IdxSize> =
+        (0..).zip(group.iter().zip(year.iter())).filter_map(|(i, (g, y))| Some(((g?, y?), i))).collect();
+    let (group, year) = pairs(&sums)?;
+    let mut last: Option<((u32, i32), Option<IdxSize>)> = None;
+    let rows: IdxCa = group
+        .iter()
+        .zip(year.iter())
+        .map(|(g, y)| {
+            let key = g.zip(y)?;
+            match last {
+                Some((k, row)) if k == key => row,
+                _ => {
+                    let row = at.get(&key).copied();
+                    last = Some((key, row));
+                    row
+                }
+            }
+        })
+        .collect();
+    let taken = info
+        .select([cols::NAME, cols::UNITS_REPORTED, cols::UNITS_EXPECTED])
+        .and_then(|d| d.take(&rows))
+        .map_err(err)?;
+    sums.hstack_mut(taken.columns()).map_err(err)?;
+    Ok(sums)
 }
 
 /// One cell of one group-year: its sum so far.
