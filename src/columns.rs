@@ -59,11 +59,6 @@ pub(crate) fn enum_dtype(categories: &[&str]) -> DataType {
     DataType::from_frozen_categories(frozen)
 }
 
-/// The dtype of the `origin` column.
-pub(crate) fn origin_dtype() -> DataType {
-    enum_dtype(&codes(Origin::ALL, Origin::code))
-}
-
 /// The dtype of the string-like columns that repeat (names, files, sheets, cells): polars'
 /// global categories, so frames from different loads concatenate and join.
 pub(crate) fn categorical_dtype() -> DataType {

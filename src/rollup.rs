@@ -56,6 +56,7 @@ use crate::columns as cols;
 use crate::divisions::registry;
 use crate::error::Result;
 use crate::report::Origin;
+use crate::schema::{Item, Measure, Table};
 
 /// A level of the division hierarchy to sum to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -772,11 +773,20 @@ pub fn by(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
             .map_err(err)?,
         None => sum_by_key(keyed.collect().map_err(err)?, placed.group_of.as_ref())?,
     };
-    let origin_of = |o: Origin| col(cols::ORIGIN).eq(lit(o as u8));
     let on = |names: &[&str]| names.iter().map(|n| col(*n)).collect::<Vec<_>>();
     // Each group-year's name and counts (a small frame), put beside its sums.
     let info = reported.join(placed.groups, on(&[GROUP]), on(&[GROUP]), JoinArgs::new(JoinType::Left));
-    Ok(with_info(sums, info.collect().map_err(err)?)?.lazy().select([
+    let mut sums = with_info(sums, info.collect().map_err(err)?)?;
+    // The highest origin's code (physical: derived over inferred over published; none is
+    // published) as the origin itself.
+    let highest = sums.column(cols::ORIGIN).and_then(|c| c.u8().cloned()).map_err(err)?;
+    let origins = cols::enum_column(
+        cols::ORIGIN,
+        &cols::codes(Origin::ALL, Origin::code),
+        highest.iter().map(Option::unwrap_or_default),
+    )?;
+    sums.with_column(origins).map_err(err)?;
+    Ok(sums.lazy().select([
         lit(groups.label()).alias(cols::LEVEL),
         col(GROUP).alias(cols::CODE),
         col(cols::NAME),
@@ -786,13 +796,7 @@ pub fn by(tidy: LazyFrame, groups: impl Into<Groups>) -> Result<LazyFrame> {
         col(cols::MEASURE),
         col(cols::UNIT),
         col(cols::VALUE),
-        when(origin_of(Origin::Derived))
-            .then(lit(Origin::Derived.code()))
-            .when(origin_of(Origin::Inferred))
-            .then(lit(Origin::Inferred.code()))
-            .otherwise(lit(Origin::Published.code()))
-            .cast(cols::origin_dtype())
-            .alias(cols::ORIGIN),
+        col(cols::ORIGIN),
         col(cols::BLANK_UNITS),
         col(cols::INFERRED_UNITS),
         col(cols::UNITS_REPORTED),
@@ -1007,16 +1011,22 @@ fn sum_in_ranges(rows: DataFrame, group_of: Option<&HashMap<u32, u32>>, size: us
         }
     }
     drop(partials);
+    // The unit from the cell's first row; the group, year and cell from the key (the rows may
+    // hold units instead of groups).
     let first: Vec<IdxSize> = found.iter().filter_map(|s| s.first).collect();
-    let cell = [cols::YEAR, cols::TABLE, cols::ITEM, cols::MEASURE, cols::UNIT];
-    let mut out =
-        rows.select(cell).and_then(|d| d.take(&IdxCa::from_vec("first".into(), first))).map_err(err)?;
-    // The group: the key's high 32 bits (the rows may hold units instead).
-    let group: Vec<u32> = keys.iter().map(|k| (k >> 32) as u32).collect();
-    out.with_column(Column::new(GROUP.into(), group)).map_err(err)?;
-    out.with_column(Column::new(cols::KEY.into(), keys)).map_err(err)?;
+    let mut out = rows
+        .select([cols::UNIT])
+        .and_then(|d| d.take(&IdxCa::from_vec("first".into(), first)))
+        .map_err(err)?;
+    let bits = |shift: u32, width: u32| keys.iter().map(move |k| ((k >> shift) & ((1 << width) - 1)) as u8);
     let value: Int64Chunked = found.iter().map(|s| s.any.then_some(s.total)).collect();
     for column in [
+        Column::new(GROUP.into(), keys.iter().map(|k| (k >> 32) as u32).collect::<Vec<_>>()),
+        Column::new(cols::YEAR.into(), keys.iter().map(|k| ((k >> 16) & 0xFFFF) as i32).collect::<Vec<_>>()),
+        cols::enum_column(cols::TABLE, &cols::codes(Table::ALL, Table::code), bits(11, 2))?,
+        cols::enum_column(cols::ITEM, &cols::codes(Item::ALL, Item::code), bits(5, 6))?,
+        cols::enum_column(cols::MEASURE, &cols::codes(Measure::ALL, Measure::code), bits(0, 5))?,
+        Column::new(cols::KEY.into(), keys),
         value.with_name(cols::VALUE.into()).into_column(),
         UInt8Chunked::from_vec(cols::ORIGIN.into(), found.iter().map(|s| s.origin).collect()).into_column(),
         UInt32Chunked::from_vec(cols::BLANK_UNITS.into(), found.iter().map(|s| s.blanks).collect())
