@@ -106,7 +106,8 @@ fn compares(item: u8, measure: u8, year: i32) -> bool {
             .map(|key| [comparable(key, v19, v19), comparable(key, v19, v21), comparable(key, v21, v21)])
             .collect()
     });
-    // The template changed from 2021's reports on: 2019 → 2019, 2020 → 2021, 2021 → 2021.
+    // The 2021 template from 2021's reports on: a year up to 2020 compares the 2019 template
+    // with itself, 2021 the 2019 template with the 2021 one, a later year the 2021 with itself.
     let pair = usize::from(year > 2020) + usize::from(year > 2021);
     table.get(usize::from(item) * Measure::ALL.len() + usize::from(measure)).is_some_and(|t| t[pair])
 }
