@@ -464,6 +464,13 @@ fn year_over_year_marks_the_template_change_and_keeps_blanks() {
     // A rollup frame in any order compares the same (the comparison puts it in key order).
     let backwards = collect(xxgk::compare::years(sums.reverse().lazy()));
     assert!(changes.height() > 0 && backwards.equals_missing(&changes));
+    // No rows, or one year alone: nothing to compare, in the same columns.
+    let one_year = sums.clone().lazy().filter(col("year").eq(lit(2019))).collect().expect("2019");
+    for nothing in [sums.clear(), one_year] {
+        let none = collect(xxgk::compare::years(nothing.lazy()));
+        assert_eq!(none.height(), 0);
+        assert_eq!(none.schema(), changes.schema());
+    }
     let k = keys(&changes);
     let year = ints(&changes, "year");
     let comparable: Vec<Option<bool>> =
