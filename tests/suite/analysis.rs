@@ -849,3 +849,18 @@ fn prefectures_rank_within_their_province_and_the_nation_has_no_peers() {
     let err = nation.and_then(|lf| lf.collect().map_err(Into::into)).expect_err("the nation has no peers");
     assert!(matches!(err.kind(), ErrorKind::Usage(_)), "{err}");
 }
+
+#[test]
+fn an_empty_frame_rolls_up_and_compares_to_empty_frames_in_the_same_columns() {
+    let tidy = tidy_of(&validate::reports(load_sample().reports));
+    for level in [Level::Unit, Level::Prefecture] {
+        let full = collect(xxgk::rollup::by(tidy.clone().lazy(), level));
+        let empty = collect(xxgk::rollup::by(tidy.clear().lazy(), level));
+        assert!(full.height() > 0);
+        assert_eq!((empty.height(), empty.schema()), (0, full.schema()));
+        let changes = collect(xxgk::compare::years(full.lazy()));
+        let none = collect(xxgk::compare::years(empty.lazy()));
+        assert_eq!((none.height(), none.schema()), (0, changes.schema()));
+        assert_eq!(collect(xxgk::rollup::coverage(tidy.clear().lazy(), level)).height(), 0);
+    }
+}
