@@ -258,7 +258,16 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        place(f, self.file.as_deref(), self.sheet.as_deref(), self.cell)
+        place(f, self.file.as_deref(), self.sheet.as_deref(), self.cell.map(|(row, col)| A1(row, col)))
+    }
+}
+
+/// A 0-based (row, column) shown in A1 notation.
+pub(crate) struct A1(pub(crate) u32, pub(crate) u32);
+
+impl fmt::Display for A1 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_a1(f, self.0, self.1)
     }
 }
 
@@ -280,12 +289,13 @@ fn write_a1(f: &mut (impl fmt::Write + ?Sized), row: u32, col: u32) -> fmt::Resu
 }
 
 /// Write a place as `file!sheet!A1`, each part as far as known (`<input>` when none is): the
-/// one formatting of a [`Location`], also used where a place is written without building one.
+/// one formatting of a [`Location`], also used where a place is written without building one
+/// (the cell as an [`A1`], or as the A1 text a frame holds).
 pub(crate) fn place(
     f: &mut impl fmt::Write,
     file: Option<&Path>,
     sheet: Option<&str>,
-    cell: Option<(u32, u32)>,
+    cell: Option<impl fmt::Display>,
 ) -> fmt::Result {
     let mut first = true;
     let mut sep =
@@ -301,9 +311,9 @@ pub(crate) fn place(
         sep(f)?;
         f.write_str(sheet)?;
     }
-    if let Some((r, c)) = cell {
+    if let Some(cell) = cell {
         sep(f)?;
-        write_a1(f, r, c)?;
+        write!(f, "{cell}")?;
     }
     if first { f.write_str("<input>") } else { Ok(()) }
 }

@@ -5,9 +5,10 @@
 //! [`frame::tidy`](crate::frame::tidy) keeps every report, every resolved cell and the frame in
 //! memory together; for a national dataset (14,000 reports) that is most of a gigabyte. Here
 //! each worker reads a file and checks its reports on its own identities; the reports' rows go
-//! into the frame's column vectors and the reports are dropped, keeping only what the
-//! cross-year identities need (each report's carried-over cells). Memory grows with the frame's
-//! rows, not with the files' size, and validation runs on every core with the reading.
+//! into the frame's column vectors and the reports are dropped, keeping of each a few numbers
+//! (unit, year, templates, where its rows begin) and its own-year findings. The cross-year
+//! identities are checked at the end on the frame's rows. Memory grows with the frame's rows,
+//! not with the files' size, and validation runs on every core with the reading.
 //!
 //! The result is the same as the three steps one after another: the same tidy frame, the same
 //! violations and inferred values in the same order, the same diagnostics (a file's own, then
@@ -36,7 +37,7 @@ use crate::error::Result;
 use crate::frame::TidyBuilder;
 use crate::read::{self, ReadOptions};
 use crate::report::{Diagnostic, Report};
-use crate::validate::{self, Checked, CheckedReport, Checker, Findings, Scratch};
+use crate::validate::{self, Carry, Checked, CheckedReport, Checker, Findings, FrameCells, Scratch};
 
 /// Files read at a time: enough to keep every core busy, few enough that their reports are
 /// a small part of memory.
@@ -187,8 +188,9 @@ impl State {
                 self.seen.push((r.division_code, r.year, r.division_name.clone(), r.source.clone()));
                 self.diagnostics.extend(diagnostics);
                 self.ends.push(self.diagnostics.len());
+                let row = self.frame.rows();
                 self.frame.push(&checked)?;
-                self.checker.push(&checked, findings);
+                self.checker.push(&checked, findings, row);
             }
         }
         Ok(())
@@ -210,6 +212,99 @@ impl State {
         }
         diagnostics.extend(extra.map(|(_, e)| e));
         let reports = self.ends.len();
-        Ok(Loaded { tidy: self.frame.finish()?, checked: self.checker.finish(), diagnostics, files, reports })
+        let tidy = self.frame.finish()?;
+        let checked = self.checker.finish(Carry::Frame(&FrameCells::of(&tidy)?));
+        Ok(Loaded { tidy, checked, diagnostics, files, reports })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CellRef, TableRead, Value};
+    use crate::schema::{Item, Key, Measure, Rule, Table, Template};
+
+    /// A cell given: its item and measure, its value and where it was read (row, column).
+    type Given = (Item, Measure, Option<i64>, Option<(u32, u32)>);
+
+    fn report(year: i32, values: &[Given]) -> Report {
+        Report {
+            division_code: 654025,
+            division_name: "新源县".into(),
+            year,
+            template: Template::V2021,
+            // Each table on the one sheet: a row without a cell of its own has its table's.
+            tables: Table::ALL
+                .iter()
+                .map(|&table| TableRead { table, template: Template::V2021, cell: CellRef::default() })
+                .collect(),
+            source: format!("{year}.xlsx").into(),
+            sheets: vec!["表".into()],
+            values: values
+                .iter()
+                .map(|&(item, measure, value, cell)| Value {
+                    key: Key::new(item, measure),
+                    value,
+                    cell: cell.map(|(row, col)| CellRef { sheet: 0, row, col }),
+                    note: None,
+                })
+                .collect(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// The cross-year identities read the framed rows as they read the reports: a key's value
+    /// its last row's, its cell its first row's, a value without a cell of its own named by its
+    /// file alone.
+    #[test]
+    fn cross_year_findings_from_the_frame_are_those_from_the_reports() {
+        use Item::{CarriedForward, CarriedOver, Regulations};
+        use Measure::{InForce, Issued, NaturalPerson as Natural, Repealed, Total};
+        let reports = vec![
+            report(
+                2021,
+                &[
+                    (CarriedForward, Natural, Some(3), Some((20, 2))),
+                    (CarriedForward, Natural, Some(5), Some((40, 2))),
+                    (CarriedForward, Total, Some(9), None),
+                    (Regulations, InForce, Some(10), Some((5, 1))),
+                ],
+            ),
+            report(
+                2022,
+                &[
+                    (CarriedOver, Natural, Some(4), Some((7, 2))),
+                    (CarriedOver, Total, Some(8), Some((7, 9))),
+                    (Regulations, InForce, Some(12), Some((5, 1))),
+                    (Regulations, Issued, Some(1), None),
+                    (Regulations, Repealed, Some(0), Some((5, 3))),
+                ],
+            ),
+        ];
+        let expected = validate::reports(reports.clone());
+        let mut scratch = Scratch::new();
+        let files = reports
+            .into_iter()
+            .map(|r| File {
+                loose: Vec::new(),
+                reports: vec![{
+                    let (checked, findings) = validate::resolve_report(r, &mut scratch);
+                    (checked, findings, Vec::new())
+                }],
+            })
+            .collect();
+        let mut state = State::default();
+        state.take(files).expect("framed");
+        let loaded = state.finish(2).expect("loaded");
+        assert_eq!(loaded.checked.violations, expected.violations);
+        // What the comparison covered: the last of two values (5, not 3) at the first's cell,
+        // a cell-less value by its file, and the three this-year terms of S2.
+        let s1: Vec<_> = expected.violations.iter().filter(|v| v.rule == Rule::S1).collect();
+        assert_eq!(s1.len(), 2, "{s1:#?}");
+        assert_eq!((s1[0].actual, s1[0].expected), (4, 5));
+        assert_eq!(s1[0].cells, ["2022.xlsx!表!C8", "2021.xlsx!表!C21"]);
+        assert_eq!(s1[1].cells, ["2022.xlsx!表!J8", "2021.xlsx"]);
+        let s2: Vec<_> = expected.violations.iter().filter(|v| v.rule == Rule::S2).collect();
+        assert_eq!((s2.len(), s2[0].actual, s2[0].expected), (1, 12, 11));
     }
 }

@@ -170,7 +170,12 @@ impl Report {
         let mut out = String::with_capacity(self.source.as_os_str().len() + sheet_len + 12);
         let sheet = cell.and_then(|c| self.sheets.get(c.sheet as usize)).map(String::as_str);
         // Writing to a String cannot fail.
-        let _ = crate::error::place(&mut out, Some(&self.source), sheet, cell.map(|c| (c.row, c.col)));
+        let _ = crate::error::place(
+            &mut out,
+            Some(&self.source),
+            sheet,
+            cell.map(|c| crate::error::A1(c.row, c.col)),
+        );
         out
     }
 }

@@ -41,17 +41,21 @@ mod bounds;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
-use polars::prelude::{Column, DataFrame, NamedFrom, Series};
+use polars::prelude::{
+    Categorical32Chunked, Column, DataFrame, Int64Chunked, NamedFrom, PolarsError, Series, UInt8Chunked,
+};
 
 use self::bounds::{Cells, Contradiction, Interval, Linear, Local};
 use crate::columns as cols;
-use crate::report::{CellRef, Origin, Report, TableRead, Value};
-use crate::schema::{Equation, Key, KeySet, Relation, Rule, Severity, Table, Template, equations};
+use crate::report::{Origin, Report};
+use crate::schema::{
+    Equation, Item, Key, KeySet, Measure, Relation, Rule, Severity, Table, Template, equations,
+};
 
 /// One cell of a report after validation: its value (`None` blank) and where it comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -266,10 +270,10 @@ pub fn reports(reports: Vec<Report>) -> Checked {
     let mut checked = Vec::with_capacity(reports.len());
     for report in reports {
         let (c, findings) = resolve_report(report, &mut scratch);
-        checker.push(&c, findings);
+        checker.push(&c, findings, 0);
         checked.push(c);
     }
-    let mut out = checker.finish();
+    let mut out = checker.finish(Carry::Reports(&checked));
     out.reports = checked;
     out
 }
@@ -289,42 +293,153 @@ pub(crate) fn resolve_report(report: Report, scratch: &mut Scratch) -> (CheckedR
     (CheckedReport { report, cells: resolved.cells }, findings)
 }
 
-/// Checks reports one at a time, keeping of each only what the cross-year identities need (the
-/// carried-over cells, with the report's place), so the reports themselves can be dropped: the
-/// findings come out as [`reports`] gives them.
+/// Checks reports one at a time, keeping of each only its own-year findings and a few numbers
+/// (unit, year, name, templates, where its rows begin), so the reports themselves can be
+/// dropped: the cross-year identities are checked at the end on the cells as they were kept —
+/// the checked reports, or the tidy frame their rows went into ([`Carry`]) — and the findings
+/// come out as [`reports`] gives them.
 ///
-/// What is kept lies in a few long vectors, not in small allocations per report: a few hundred
-/// bytes to a kilobyte a report (a national load's 14,000 reports keep about 15 MB here).
+/// Nothing of a report's cells is kept here: about 80 bytes a report.
 #[derive(Default)]
 pub(crate) struct Checker {
-    reports: Vec<Carried>,
+    reports: Vec<Kept>,
     /// The first report of each unit-year, for the cross-year identities.
     first: HashMap<(u32, i32), usize>,
     names: BTreeMap<u32, String>,
     inferred: Vec<Inferred>,
     /// The reports' names: a spelling again only where it differs from the report before's.
     spellings: Vec<String>,
-    /// Each file's path and sheet names, once for the reports of a file that come together.
-    places: Vec<(PathBuf, Vec<String>)>,
-    tables: Vec<TableRead>,
-    /// The carried-over keys' cells (where they were read), report after report.
-    located: Vec<(Key, Option<CellRef>)>,
-    /// The carried-over keys' resolved values, report after report, in key order.
-    values: Vec<(Key, Option<i64>)>,
 }
 
-/// What is kept of a checked report: its own-year findings, and where its part of the
-/// [`Checker`]'s vectors lies.
-struct Carried {
+/// What is kept of a checked report: its own-year findings, its name's place among the
+/// [`Checker`]'s spellings, the templates its tables were read in (as [`applicable`] numbers
+/// them) and its first row in the frame.
+struct Kept {
     division_code: u32,
     year: i32,
-    template: Template,
     name: u32,
-    place: u32,
-    tables: Range<u32>,
-    located: Range<u32>,
-    values: Range<u32>,
+    templates: u8,
+    row: u32,
     same_year: Vec<(usize, Violation)>,
+}
+
+/// Where the cross-year identities find the pushed reports' cells at the end.
+pub(crate) enum Carry<'a> {
+    /// The checked reports themselves, in the order pushed.
+    Reports(&'a [CheckedReport]),
+    /// The tidy frame the reports' rows went into, in the order pushed (what
+    /// [`frame::TidyBuilder`](crate::frame::TidyBuilder) made of them).
+    Frame(&'a FrameCells),
+}
+
+/// One report's cells as the cross-year identities read them: each key's resolved value (the
+/// last of its rows, as [`resolve`] keeps it) and where it was read (the first, as
+/// [`Report::get`] finds it).
+enum CellsOf<'a> {
+    Report(&'a CheckedReport),
+    Rows { frame: &'a FrameCells, cells: Vec<(Key, Option<i64>, Option<usize>)> },
+}
+
+impl CellsOf<'_> {
+    fn value(&self, key: Key) -> Option<i64> {
+        match self {
+            CellsOf::Report(c) => c.get(key).and_then(|r| r.value),
+            CellsOf::Rows { cells, .. } => cells.iter().find(|c| c.0 == key).and_then(|c| c.1),
+        }
+    }
+
+    fn location(&self, key: Key) -> Option<String> {
+        match self {
+            CellsOf::Report(c) => location(&c.report, key),
+            CellsOf::Rows { frame, cells } => {
+                cells.iter().find(|c| c.0 == key).and_then(|c| c.2).map(|row| frame.place(row))
+            }
+        }
+    }
+}
+
+/// The columns of a tidy frame that the cross-year identities read, as their physical codes.
+pub(crate) struct FrameCells {
+    item: UInt8Chunked,
+    measure: UInt8Chunked,
+    origin: UInt8Chunked,
+    value: Int64Chunked,
+    file: Categorical32Chunked,
+    sheet: Categorical32Chunked,
+    cell: Categorical32Chunked,
+}
+
+impl FrameCells {
+    /// The columns of `tidy`, a frame in the tidy layout.
+    pub(crate) fn of(tidy: &DataFrame) -> crate::error::Result<FrameCells> {
+        let err = |e: PolarsError| cols::polars_error("reading the carried-over cells", e);
+        let code = |name: &str| -> crate::error::Result<UInt8Chunked> {
+            tidy.column(name).map_err(err)?.to_physical_repr().u8().cloned().map_err(err)
+        };
+        let text = |name: &str| -> crate::error::Result<Categorical32Chunked> {
+            tidy.column(name).map_err(err)?.cat32().cloned().map_err(err)
+        };
+        Ok(FrameCells {
+            item: code(cols::ITEM)?,
+            measure: code(cols::MEASURE)?,
+            origin: code(cols::ORIGIN)?,
+            value: tidy.column(cols::VALUE).map_err(err)?.i64().cloned().map_err(err)?,
+            file: text(cols::FILE)?,
+            sheet: text(cols::SHEET)?,
+            cell: text(cols::CELL)?,
+        })
+    }
+
+    fn height(&self) -> usize {
+        self.item.len()
+    }
+
+    /// The carried-over keys among `rows`: each key's value in its last row, and its first row
+    /// that is not a derived subtotal.
+    fn carried(&self, rows: Range<usize>) -> Vec<(Key, Option<i64>, Option<usize>)> {
+        let (at, len) = (rows.start as i64, rows.len());
+        let mut out: Vec<(Key, Option<i64>, Option<usize>)> = Vec::new();
+        let cut = |c: &UInt8Chunked| c.slice(at, len);
+        let (item, measure, origin) = (cut(&self.item), cut(&self.measure), cut(&self.origin));
+        let value = self.value.slice(at, len);
+        let codes = item.iter().zip(measure.iter()).zip(origin.iter().zip(value.iter()));
+        for (i, ((item, measure), (origin, value))) in codes.enumerate() {
+            let (Some(item), Some(measure)) = (item, measure) else { continue };
+            let Some(key) = carried_key(item, measure) else { continue };
+            let read = (origin != Some(Origin::Derived as u8)).then_some(rows.start + i);
+            match out.iter_mut().find(|c| c.0 == key) {
+                Some(c) => {
+                    c.1 = value;
+                    c.2 = c.2.or(read);
+                }
+                None => out.push((key, value, read)),
+            }
+        }
+        out
+    }
+
+    /// Where row `row` was read, as [`Report::place`] writes a value's cell: the file, and
+    /// its sheet and cell where it has a cell of its own.
+    fn place(&self, row: usize) -> String {
+        fn text(c: &Categorical32Chunked, row: usize) -> Option<&str> {
+            c.get_mapping().cat_to_str(c.physical().get(row)?)
+        }
+        let file = text(&self.file, row).map(Path::new);
+        let cell = text(&self.cell, row);
+        let sheet = cell.and_then(|_| text(&self.sheet, row));
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = crate::error::place(&mut out, file, sheet, cell);
+        out
+    }
+}
+
+/// The key of a carried-over cell from its item's and measure's codes (`None` for any other).
+fn carried_key(item: u8, measure: u8) -> Option<Key> {
+    let item = *Item::ALL.get(usize::from(item))?;
+    let measure = *Measure::ALL.get(usize::from(measure))?;
+    let key = Key::new(item, measure);
+    is_carried(key).then_some(key)
 }
 
 /// Every key a cross-year identity names, this year's or last.
@@ -341,25 +456,15 @@ fn is_carried(key: Key) -> bool {
     .contains(key)
 }
 
-/// `at..` up to a vector's length, as the u32 range a [`Carried`] keeps.
-fn since(at: usize, len: usize) -> Range<u32> {
-    at as u32..len as u32
-}
-
 impl Checker {
-    /// About `reports` reports expected in all: the long vectors are sized once from what the
-    /// reports so far kept each, instead of doubling (which holds up to twice what is kept).
+    /// About `reports` reports expected in all: the kept vector sized once.
     pub(crate) fn expect_reports(&mut self, reports: usize) {
-        let so_far = self.reports.len().max(1);
-        let more = |len: usize| (len * reports / so_far).saturating_sub(len);
-        self.tables.reserve(more(self.tables.len()));
-        self.located.reserve(more(self.located.len()));
-        self.values.reserve(more(self.values.len()));
         self.reports.reserve(reports.saturating_sub(self.reports.len()));
     }
 
-    /// Take one report's findings, keeping what the cross-year identities will need.
-    pub(crate) fn push(&mut self, checked: &CheckedReport, findings: Findings) {
+    /// Take one report's findings; `row` is where its rows begin in the frame (for
+    /// [`Carry::Frame`]).
+    pub(crate) fn push(&mut self, checked: &CheckedReport, findings: Findings, row: usize) {
         let r = &checked.report;
         self.first.entry((r.division_code, r.year)).or_insert(self.reports.len());
         self.names.entry(r.division_code).or_insert_with(|| r.division_name.clone());
@@ -367,32 +472,21 @@ impl Checker {
         if self.spellings.last() != Some(&r.division_name) {
             self.spellings.push(r.division_name.clone());
         }
-        let same_place =
-            self.places.last().is_some_and(|(path, sheets)| *path == r.source && *sheets == r.sheets);
-        if !same_place {
-            self.places.push((r.source.clone(), r.sheets.clone()));
-        }
-        let (tables, located, values) = (self.tables.len(), self.located.len(), self.values.len());
-        self.tables.extend(r.tables.iter().cloned());
-        self.located.extend(r.values.iter().filter(|v| is_carried(v.key)).map(|v| (v.key, v.cell)));
-        self.values.extend(checked.cells.iter().filter(|(k, _)| is_carried(**k)).map(|(k, v)| (*k, v.value)));
-        self.reports.push(Carried {
+        self.reports.push(Kept {
             division_code: r.division_code,
             year: r.year,
-            template: r.template,
             name: self.spellings.len() as u32 - 1,
-            place: self.places.len() as u32 - 1,
-            tables: since(tables, self.tables.len()),
-            located: since(located, self.located.len()),
-            values: since(values, self.values.len()),
+            templates: templates(r),
+            row: row as u32,
             same_year: findings.same_year,
         });
     }
 
     /// Every violation, report by report in the order pushed (each report's in the order of
-    /// its identities), and every inferred value.
-    pub(crate) fn finish(self) -> Checked {
-        let found: Vec<Vec<Violation>> = self.reports.par_iter().map(|c| self.violations_of(c)).collect();
+    /// its identities), and every inferred value; the cross-year identities read `carry`.
+    pub(crate) fn finish(self, carry: Carry) -> Checked {
+        let found: Vec<Vec<Violation>> =
+            (0..self.reports.len()).into_par_iter().map(|i| self.violations_of(i, &carry)).collect();
         Checked {
             violations: found.into_iter().flatten().collect(),
             inferred: self.inferred,
@@ -401,50 +495,35 @@ impl Checker {
         }
     }
 
-    /// A report as far as the cross-year identities go: its place, templates and the cells
-    /// of the carried-over keys.
-    fn stub(&self, c: &Carried) -> Report {
-        let range = |r: &Range<u32>| r.start as usize..r.end as usize;
-        let (source, sheets) = &self.places[c.place as usize];
-        Report {
-            division_code: c.division_code,
-            division_name: self.spellings[c.name as usize].clone(),
-            year: c.year,
-            template: c.template,
-            tables: self.tables[range(&c.tables)].to_vec(),
-            source: source.clone(),
-            sheets: sheets.clone(),
-            values: self.located[range(&c.located)]
-                .iter()
-                .map(|&(key, cell)| Value { key, value: None, cell, note: None })
-                .collect(),
-            diagnostics: Vec::new(),
+    /// Report `i`'s cells, from where they were kept.
+    fn cells<'a>(&self, i: usize, carry: &Carry<'a>) -> CellsOf<'a> {
+        match *carry {
+            Carry::Reports(reports) => CellsOf::Report(&reports[i]),
+            Carry::Frame(frame) => {
+                let end = self.reports.get(i + 1).map_or(frame.height(), |next| next.row as usize);
+                CellsOf::Rows { frame, cells: frame.carried(self.reports[i].row as usize..end) }
+            }
         }
-    }
-
-    /// A carried report's resolved value of `key`.
-    fn value(&self, c: &Carried, key: Key) -> Option<i64> {
-        let values = &self.values[c.values.start as usize..c.values.end as usize];
-        values.binary_search_by_key(&key, |(k, _)| *k).ok().and_then(|i| values[i].1)
     }
 
     /// One report's violations: its own year's, with the cross-year identities checked against
     /// the same unit's report of the year before, in the order of the identities.
-    fn violations_of(&self, c: &Carried) -> Vec<Violation> {
+    fn violations_of(&self, i: usize, carry: &Carry) -> Vec<Violation> {
         let mut out = Vec::new();
-        let prev = self.first.get(&(c.division_code, c.year - 1)).map(|&p| &self.reports[p]);
+        let c = &self.reports[i];
+        let prev = self.first.get(&(c.division_code, c.year - 1)).copied();
         let mut found = c.same_year.iter().cloned().peekable();
         if found.peek().is_none() && prev.is_none() {
             return out;
         }
-        let report = self.stub(c);
-        let prev_report = prev.map(|p| self.stub(p));
-        for (i, (eq, _)) in applicable(&report).enumerate() {
+        let cells = prev.map(|p| (self.cells(i, carry), self.cells(p, carry)));
+        let unit = Subject { code: c.division_code, name: &self.spellings[c.name as usize], year: c.year };
+        for (i, (eq, _)) in applicable_to(c.templates).enumerate() {
             if !eq.is_cross_year() {
                 out.extend(found.next_if(|(at, _)| *at == i).map(|(_, v)| v));
-            } else if let Some(p) = prev {
-                let value = |lag: u8, key: Key| self.value(if lag == 0 { c } else { p }, key);
-                out.extend(check(eq, &report, prev_report.as_ref(), value));
+            } else if let Some((this, last)) = &cells {
+                let of = |lag: u8| if lag == 0 { this } else { last };
+                out.extend(check(eq, unit, |lag, key| of(lag).value(key), |lag, key| of(lag).location(key)));
             }
         }
         // Where the identities together left a blank no value (after them all).
@@ -482,6 +561,17 @@ impl Scratch {
 /// with their compiled form. The same for every report whose tables have the same templates:
 /// listed once per combination.
 fn applicable(report: &Report) -> impl Iterator<Item = (&'static Equation, &'static Linear)> {
+    applicable_to(templates(report))
+}
+
+/// The templates of a report's tables, a bit per table (set: 2021), as [`applicable_to`]
+/// takes them.
+fn templates(report: &Report) -> u8 {
+    Table::ALL.iter().enumerate().map(|(i, &t)| u8::from(report.template_of(t) == Template::V2021) << i).sum()
+}
+
+/// [`applicable`] by the templates' bits.
+fn applicable_to(templates: u8) -> impl Iterator<Item = (&'static Equation, &'static Linear)> {
     type List = Vec<(&'static Equation, &'static Linear)>;
     static LISTS: OnceLock<Vec<List>> = OnceLock::new();
     let lists = LISTS.get_or_init(|| {
@@ -501,12 +591,7 @@ fn applicable(report: &Report) -> impl Iterator<Item = (&'static Equation, &'sta
             })
             .collect()
     });
-    let combination = Table::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, &t)| usize::from(report.template_of(t) == Template::V2021) << i)
-        .sum::<usize>();
-    lists[combination].iter().copied()
+    lists[usize::from(templates)].iter().copied()
 }
 
 /// The identities reasoned about with bounds: the same-year equalities (A1–A4).
@@ -579,7 +664,8 @@ fn resolve(report: &Report, scratch: &mut Scratch) -> Resolution {
     // The other rules of this year, on the values as they stand.
     for (i, (eq, _)) in applicable(report).enumerate() {
         if !is_exact(eq) && !eq.is_cross_year() {
-            findings.extend(check(eq, report, None, |_, key| scratch.value(key)).map(|v| (i, v)));
+            let at = |lag, key| if lag == 0 { location(report, key) } else { None };
+            findings.extend(check(eq, Subject::of(report), |_, key| scratch.value(key), at).map(|v| (i, v)));
         }
     }
     findings.sort_by_key(|(i, _)| *i);
@@ -692,13 +778,28 @@ fn derive(report: &Report, scratch: &mut Scratch) {
     }
 }
 
+/// The report a violation is of.
+#[derive(Clone, Copy)]
+struct Subject<'a> {
+    code: u32,
+    name: &'a str,
+    year: i32,
+}
+
+impl Subject<'_> {
+    fn of(report: &Report) -> Subject<'_> {
+        Subject { code: report.division_code, name: &report.division_name, year: report.year }
+    }
+}
+
 /// A rule on the values as they stand (published and inferred): `value(lag, key)` gives this
 /// year's (lag 0) and last year's; a term without a value leaves the rule unchecked.
+/// `location(lag, key)` names a term's cell, for a violation.
 fn check(
     eq: &Equation,
-    report: &Report,
-    prev: Option<&Report>,
+    unit: Subject,
     value: impl Fn(u8, Key) -> Option<i64>,
+    location: impl Fn(u8, Key) -> Option<String>,
 ) -> Option<Violation> {
     let mut sides = [0i64, 0i64];
     for (side, terms) in [&eq.lhs, &eq.rhs].into_iter().enumerate() {
@@ -715,17 +816,11 @@ fn check(
         return None;
     }
     // Only a violation needs its cells named.
-    let sources = eq
-        .terms()
-        .filter_map(|term| match term.lag {
-            0 => location(report, term.key),
-            _ => prev.and_then(|p| location(p, term.key)),
-        })
-        .collect();
+    let sources = eq.terms().filter_map(|term| location(term.lag, term.key)).collect();
     Some(Violation {
-        division_code: report.division_code,
-        division_name: report.division_name.clone(),
-        year: report.year,
+        division_code: unit.code,
+        division_name: unit.name.to_string(),
+        year: unit.year,
         rule: eq.rule,
         kind: Finding::Definite,
         severity: eq.rule.severity(),
