@@ -44,10 +44,12 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use polars_arrow::array::{Array, PrimitiveArray};
+use polars_arrow::types::NativeType;
 use rayon::prelude::*;
 
 use polars::prelude::{
-    Categorical32Chunked, Column, DataFrame, Int64Chunked, NamedFrom, PolarsError, Series, UInt8Chunked,
+    Categorical32Chunked, Column, DataFrame, NamedFrom, PolarsError, Series, UInt8Chunked,
 };
 
 use self::bounds::{Cells, Contradiction, Interval, Linear, Local};
@@ -358,15 +360,24 @@ impl CellsOf<'_> {
     }
 }
 
-/// The columns of a tidy frame that the cross-year identities read, as their physical codes.
+/// The columns of a tidy frame that the cross-year identities read: the cells' codes and values
+/// a chunk at a time, the places' text.
 pub(crate) struct FrameCells {
-    item: UInt8Chunked,
-    measure: UInt8Chunked,
-    origin: UInt8Chunked,
-    value: Int64Chunked,
+    blocks: Vec<Block>,
+    height: usize,
     file: Categorical32Chunked,
     sheet: Categorical32Chunked,
     cell: Categorical32Chunked,
+}
+
+/// One chunk of a frame's rows, from `start`: its items', measures' and origins' codes and its
+/// values.
+struct Block {
+    start: usize,
+    item: PrimitiveArray<u8>,
+    measure: PrimitiveArray<u8>,
+    origin: PrimitiveArray<u8>,
+    value: PrimitiveArray<i64>,
 }
 
 impl FrameCells {
@@ -379,11 +390,35 @@ impl FrameCells {
         let text = |name: &str| -> crate::error::Result<Categorical32Chunked> {
             tidy.column(name).map_err(err)?.cat32().cloned().map_err(err)
         };
+        let (mut item, mut measure, mut origin) =
+            (code(cols::ITEM)?, code(cols::MEASURE)?, code(cols::ORIGIN)?);
+        let mut value = tidy.column(cols::VALUE).map_err(err)?.i64().cloned().map_err(err)?;
+        // The frames a load makes have every column's chunks at the same rows; another is made
+        // one chunk.
+        let aligned = |c: &UInt8Chunked| c.chunk_lengths().eq(value.chunk_lengths());
+        if !(aligned(&item) && aligned(&measure) && aligned(&origin)) {
+            item = item.rechunk().into_owned();
+            measure = measure.rechunk().into_owned();
+            origin = origin.rechunk().into_owned();
+            value = value.rechunk().into_owned();
+        }
+        let mut blocks = Vec::new();
+        let mut start = 0;
+        let arrays = item.downcast_iter().zip(measure.downcast_iter()).zip(origin.downcast_iter());
+        for (((item, measure), origin), value) in arrays.zip(value.downcast_iter()) {
+            let block = Block {
+                start,
+                item: item.clone(),
+                measure: measure.clone(),
+                origin: origin.clone(),
+                value: value.clone(),
+            };
+            start += value.len();
+            blocks.push(block);
+        }
         Ok(FrameCells {
-            item: code(cols::ITEM)?,
-            measure: code(cols::MEASURE)?,
-            origin: code(cols::ORIGIN)?,
-            value: tidy.column(cols::VALUE).map_err(err)?.i64().cloned().map_err(err)?,
+            blocks,
+            height: start,
             file: text(cols::FILE)?,
             sheet: text(cols::SHEET)?,
             cell: text(cols::CELL)?,
@@ -391,28 +426,28 @@ impl FrameCells {
     }
 
     fn height(&self) -> usize {
-        self.item.len()
+        self.height
     }
 
     /// The carried-over keys among `rows`: each key's value in its last row, and its first row
     /// that is not a derived subtotal.
     fn carried(&self, rows: Range<usize>) -> Vec<(Key, Option<i64>, Option<usize>)> {
-        let (at, len) = (rows.start as i64, rows.len());
         let mut out: Vec<(Key, Option<i64>, Option<usize>)> = Vec::new();
-        let cut = |c: &UInt8Chunked| c.slice(at, len);
-        let (item, measure, origin) = (cut(&self.item), cut(&self.measure), cut(&self.origin));
-        let value = self.value.slice(at, len);
-        let codes = item.iter().zip(measure.iter()).zip(origin.iter().zip(value.iter()));
-        for (i, ((item, measure), (origin, value))) in codes.enumerate() {
-            let (Some(item), Some(measure)) = (item, measure) else { continue };
-            let Some(key) = carried_key(item, measure) else { continue };
-            let read = (origin != Some(Origin::Derived as u8)).then_some(rows.start + i);
-            match out.iter_mut().find(|c| c.0 == key) {
-                Some(c) => {
-                    c.1 = value;
-                    c.2 = c.2.or(read);
+        let first = self.blocks.partition_point(|b| b.start + b.value.len() <= rows.start);
+        for b in self.blocks[first..].iter().take_while(|b| b.start < rows.end) {
+            let local = rows.start.saturating_sub(b.start)..(rows.end - b.start).min(b.value.len());
+            for i in local {
+                let (Some(item), Some(measure)) = (at(&b.item, i), at(&b.measure, i)) else { continue };
+                let Some(key) = carried_key(item, measure) else { continue };
+                let value = at(&b.value, i);
+                let read = (at(&b.origin, i) != Some(Origin::Derived as u8)).then_some(b.start + i);
+                match out.iter_mut().find(|c| c.0 == key) {
+                    Some(c) => {
+                        c.1 = value;
+                        c.2 = c.2.or(read);
+                    }
+                    None => out.push((key, value, read)),
                 }
-                None => out.push((key, value, read)),
             }
         }
         out
@@ -434,12 +469,22 @@ impl FrameCells {
     }
 }
 
+/// Row `i` of an array, `None` where null.
+fn at<T: NativeType>(a: &PrimitiveArray<T>, i: usize) -> Option<T> {
+    a.is_valid(i).then(|| a.value(i))
+}
+
 /// The key of a carried-over cell from its item's and measure's codes (`None` for any other).
 fn carried_key(item: u8, measure: u8) -> Option<Key> {
-    let item = *Item::ALL.get(usize::from(item))?;
-    let measure = *Measure::ALL.get(usize::from(measure))?;
-    let key = Key::new(item, measure);
-    is_carried(key).then_some(key)
+    static KEYS: OnceLock<Vec<Option<Key>>> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        Item::ALL
+            .iter()
+            .flat_map(|&item| Measure::ALL.iter().map(move |&measure| Key::new(item, measure)))
+            .map(|key| is_carried(key).then_some(key))
+            .collect()
+    });
+    keys.get(usize::from(item) * Measure::ALL.len() + usize::from(measure)).copied().flatten()
 }
 
 /// Every key a cross-year identity names, this year's or last.
