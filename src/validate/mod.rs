@@ -433,10 +433,15 @@ impl FrameCells {
     /// that is not a derived subtotal.
     fn carried(&self, rows: Range<usize>) -> Vec<(Key, Option<i64>, Option<usize>)> {
         let mut out: Vec<(Key, Option<i64>, Option<usize>)> = Vec::new();
+        let carried = carried_items();
         let first = self.blocks.partition_point(|b| b.start + b.value.len() <= rows.start);
         for b in self.blocks[first..].iter().take_while(|b| b.start < rows.end) {
             let local = rows.start.saturating_sub(b.start)..(rows.end - b.start).min(b.value.len());
-            for i in local {
+            // A few rows of a report's few hundred hold a carried item: found by the item's code
+            // alone (the codes as they lie; a null's is checked below), the rest read for those.
+            let items = &b.item.values()[local.clone()];
+            let candidates = items.iter().enumerate().filter(|&(_, &item)| carried[usize::from(item)]);
+            for i in candidates.map(|(j, _)| local.start + j) {
                 let (Some(item), Some(measure)) = (at(&b.item, i), at(&b.measure, i)) else { continue };
                 let Some(key) = carried_key(item, measure) else { continue };
                 let value = at(&b.value, i);
@@ -472,6 +477,18 @@ impl FrameCells {
 /// Row `i` of an array, `None` where null.
 fn at<T: NativeType>(a: &PrimitiveArray<T>, i: usize) -> Option<T> {
     a.is_valid(i).then(|| a.value(i))
+}
+
+/// By an item's code: whether some carried-over cell has that item.
+fn carried_items() -> &'static [bool; 256] {
+    static ITEMS: OnceLock<[bool; 256]> = OnceLock::new();
+    ITEMS.get_or_init(|| {
+        let mut items = [false; 256];
+        for (i, &item) in Item::ALL.iter().enumerate().take(256) {
+            items[i] = Measure::ALL.iter().any(|&m| is_carried(Key::new(item, m)));
+        }
+        items
+    })
 }
 
 /// The key of a carried-over cell from its item's and measure's codes (`None` for any other).
