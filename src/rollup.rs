@@ -841,11 +841,13 @@ fn with_info(mut sums: DataFrame, info: DataFrame) -> Result<DataFrame> {
     Ok(sums)
 }
 
-/// One cell of one group-year: its sum so far.
+/// One cell of one group-year: its sum so far. 24 bytes (polars' u32 row index): the sums of a national prefecture
+/// rollup (390,000) are held twice at its peak, in the ranges' arrays and in order.
 #[derive(Clone)]
 struct Sum {
-    /// The first row summed (over the whole frame: ranges are merged in row order).
-    first: Option<IdxSize>,
+    /// The first row summed (over the whole frame: ranges are merged in row order);
+    /// [`Sum::NONE`] before any.
+    first: IdxSize,
     total: i64,
     any: bool,
     blanks: u32,
@@ -854,11 +856,19 @@ struct Sum {
 }
 
 impl Sum {
-    const EMPTY: Sum = Sum { first: None, total: 0, any: false, blanks: 0, inferred: 0, origin: 0 };
+    /// No row yet (a frame's rows are numbered below `IdxSize::MAX`).
+    const NONE: IdxSize = IdxSize::MAX;
+    const EMPTY: Sum = Sum { first: Sum::NONE, total: 0, any: false, blanks: 0, inferred: 0, origin: 0 };
+
+    fn has_rows(&self) -> bool {
+        self.first != Sum::NONE
+    }
 
     /// Add the sums of rows that come after this one's.
     fn add(&mut self, later: &Sum) {
-        self.first = self.first.or(later.first);
+        if !self.has_rows() {
+            self.first = later.first;
+        }
         self.total += later.total;
         self.any |= later.any;
         self.blanks += later.blanks;
@@ -917,7 +927,9 @@ impl Partial {
                     row.resize(*c as usize + 1, Sum::EMPTY);
                 }
                 let sum = &mut row[*c as usize];
-                sum.first.get_or_insert((start + j) as IdxSize);
+                if !sum.has_rows() {
+                    sum.first = (start + j) as IdxSize;
+                }
                 match v {
                     Some(v) => {
                         sum.total += v;
@@ -996,7 +1008,7 @@ fn sum_in_ranges(rows: DataFrame, group_of: Option<&HashMap<u32, u32>>, size: us
             for &(p, slot) in places {
                 let partial = &partials[p];
                 let c = partial.cell_index[code as usize];
-                let Some(part) = partial.sums[slot].get(usize::from(c)).filter(|s| s.first.is_some()) else {
+                let Some(part) = partial.sums[slot].get(usize::from(c)).filter(|s| s.has_rows()) else {
                     continue;
                 };
                 match &mut sum {
@@ -1013,7 +1025,8 @@ fn sum_in_ranges(rows: DataFrame, group_of: Option<&HashMap<u32, u32>>, size: us
     drop(partials);
     // The unit from the cell's first row; the group, year and cell from the key (the rows may
     // hold units instead of groups).
-    let first: Vec<IdxSize> = found.iter().filter_map(|s| s.first).collect();
+    // Every sum found has a row (a range's empty cells are passed by above).
+    let first: Vec<IdxSize> = found.iter().map(|s| s.first).collect();
     let mut out = rows
         .select([cols::UNIT])
         .and_then(|d| d.take(&IdxCa::from_vec("first".into(), first)))
