@@ -1009,3 +1009,45 @@ impl Checked {
         cols::frame(rows.len(), columns)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The carried-over cells of a frame are read the same whether its columns come in one
+    /// chunk, in chunks cut at the same rows (a range across two read from both), or in chunks
+    /// cut at different rows (made one first).
+    #[test]
+    fn carried_cells_are_the_same_however_the_frame_is_chunked() -> crate::error::Result<()> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample");
+        let mut tidy = crate::load::from_path(&crate::read::ReadOptions::new(), dir)?.tidy;
+        tidy.rechunk_mut();
+        let height = tidy.height();
+        let cut = |names: &[&str], at: usize| -> DataFrame {
+            let mut out = tidy.clone();
+            for name in names {
+                let column = tidy.column(name).expect("column");
+                let mut first = column.slice(0, at);
+                first.append(&column.slice(at as i64, height - at)).expect("append");
+                out.replace(name, first).expect("replace");
+            }
+            out
+        };
+        let all = [cols::ITEM, cols::MEASURE, cols::ORIGIN, cols::VALUE];
+        let whole = FrameCells::of(&tidy)?;
+        let ranges = [0..height, 0..700, 650..1400, height - 300..height];
+        let carried: Vec<_> = ranges.iter().map(|r| whole.carried(r.clone())).collect();
+        assert!(carried[0].len() > 20, "{:?}", carried[0]);
+        // The rows after the cut change what the range reads.
+        assert_ne!(carried[2], whole.carried(650..1000));
+        for frame in [cut(&all, 1000), cut(&[cols::VALUE], 1000)] {
+            let cells = FrameCells::of(&frame)?;
+            assert_eq!(cells.height(), height);
+            for (range, expected) in ranges.iter().zip(&carried) {
+                assert_eq!(&cells.carried(range.clone()), expected, "{range:?}");
+            }
+        }
+        assert_eq!(FrameCells::of(&cut(&all, 1000))?.blocks.len(), 2);
+        Ok(())
+    }
+}
