@@ -256,7 +256,7 @@ impl TidyBuilder {
             };
         // The few blanks the identities filled, to look up only those.
         let inferred: KeySet =
-            c.cells().iter().filter(|(_, res)| res.origin == Origin::Inferred).map(|(k, _)| *k).collect();
+            c.in_order().iter().filter(|(_, res)| res.origin == Origin::Inferred).map(|(k, _)| *k).collect();
         for v in &r.values {
             let (value, origin) = match inferred.contains(v.key).then(|| c.get(v.key)).flatten() {
                 Some(res) => (res.value, Origin::Inferred),
@@ -265,7 +265,7 @@ impl TidyBuilder {
             row(self, v.key, value, origin, v.cell.or_else(|| table_of(v.key.table)), v.cell.is_some());
         }
         let table = table_of(Table::Applications);
-        for (key, res) in c.cells().iter().filter(|(_, res)| res.origin == Origin::Derived) {
+        for (key, res) in c.in_order().iter().filter(|(_, res)| res.origin == Origin::Derived) {
             row(self, *key, res.value, Origin::Derived, table, false);
         }
         let reg = registry();

@@ -152,10 +152,31 @@ pub struct Inferred {
 
 /// One report beside its resolved cells: every published value, the blanks the identities
 /// gave back, and the derived group subtotals.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct CheckedReport {
     report: Report,
-    cells: BTreeMap<Key, Resolved>,
+    /// In key order, each key once.
+    cells: Vec<(Key, Resolved)>,
+    /// The cells as a map, made when [`CheckedReport::cells`] is first asked (a load frames
+    /// each report's cells in order and never needs one).
+    map: OnceLock<BTreeMap<Key, Resolved>>,
+}
+
+impl PartialEq for CheckedReport {
+    fn eq(&self, other: &CheckedReport) -> bool {
+        self.report == other.report && self.cells == other.cells
+    }
+}
+
+impl Eq for CheckedReport {}
+
+impl std::fmt::Debug for CheckedReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckedReport")
+            .field("report", &self.report)
+            .field("cells", &self.cells.iter().map(|(k, r)| (k, r)).collect::<BTreeMap<_, _>>())
+            .finish()
+    }
 }
 
 impl CheckedReport {
@@ -182,6 +203,11 @@ impl CheckedReport {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn cells(&self) -> &BTreeMap<Key, Resolved> {
+        self.map.get_or_init(|| self.cells.iter().copied().collect())
+    }
+
+    /// The cells in key order, as [`CheckedReport::cells`] holds them, without the map.
+    pub(crate) fn in_order(&self) -> &[(Key, Resolved)] {
         &self.cells
     }
 
@@ -197,7 +223,7 @@ impl CheckedReport {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get(&self, key: Key) -> Option<Resolved> {
-        self.cells.get(&key).copied()
+        self.cells.binary_search_by_key(&key, |(k, _)| *k).ok().map(|i| self.cells[i].1)
     }
 }
 
@@ -292,7 +318,7 @@ pub(crate) struct Findings {
 pub(crate) fn resolve_report(report: Report, scratch: &mut Scratch) -> (CheckedReport, Findings) {
     let resolved = resolve(&report, scratch);
     let findings = Findings { same_year: resolved.findings, inferred: resolved.inferred };
-    (CheckedReport { report, cells: resolved.cells }, findings)
+    (CheckedReport { report, cells: resolved.cells, map: OnceLock::new() }, findings)
 }
 
 /// Checks reports one at a time, keeping of each only its own-year findings and a few numbers
@@ -672,7 +698,8 @@ fn location(report: &Report, key: Key) -> Option<String> {
 /// pin (inferred), and its cells with the derived group subtotals.
 /// One report resolved on its own.
 struct Resolution {
-    cells: BTreeMap<Key, Resolved>,
+    /// In key order.
+    cells: Vec<(Key, Resolved)>,
     inferred: Vec<Inferred>,
     /// Each with the position of its equation among [`applicable`].
     findings: Vec<(usize, Violation)>,
@@ -733,7 +760,8 @@ fn resolve(report: &Report, scratch: &mut Scratch) -> Resolution {
     findings.sort_by_key(|(i, _)| *i);
     findings.extend(disagreement.map(|d| (usize::MAX, d)));
     // In slot order, which is the keys' order: the map is built without sorting.
-    let cells = (0..bounds::SLOTS).filter_map(|s| Some((bounds::key_of(s), scratch.resolved[s]?))).collect();
+    let mut cells = Vec::with_capacity(scratch.used.len());
+    cells.extend((0..bounds::SLOTS).filter_map(|s| Some((bounds::key_of(s), scratch.resolved[s]?))));
     Resolution { cells, inferred, findings }
 }
 
@@ -1013,6 +1041,15 @@ impl Checked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A report's resolved cells are made in slot order and looked up by binary search: the
+    /// slots must be in the keys' order.
+    #[test]
+    fn slots_are_in_key_order() {
+        let keys: Vec<Key> = (0..bounds::SLOTS).map(bounds::key_of).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "slots out of key order");
+        assert!(keys.iter().enumerate().all(|(s, &k)| bounds::slot(k) == s));
+    }
 
     /// The carried-over cells of a frame are read the same whether its columns come in one
     /// chunk, in chunks cut at the same rows (a range across two read from both), or in chunks
