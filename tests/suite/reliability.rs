@@ -458,3 +458,51 @@ fn replay(target: &str, bytes: &[u8]) {
     assert!(!batch.reports.is_empty() || !batch.diagnostics.is_empty(), "{target}: nothing said");
     let _ = xxgk::validate::reports(batch.reports);
 }
+
+/// A shared-string table that declares more strings than its size can hold is refused before
+/// calamine reserves room for them, whether the part is deflated or stored; the same workbook
+/// with its own count, rewritten either way, reads as it did.
+#[test]
+fn a_shared_string_table_declaring_more_strings_than_it_holds_is_refused() {
+    use std::io::{Read, Write};
+    let real = root().join("data/real/新源县-2022.xlsx");
+    let original = std::fs::read(&real).expect("workbook");
+    let expected = ReadOptions::new().from_path(&real).expect("read").reports[0].values.clone();
+    // Every part written again with `method`; the shared strings' uniqueCount as `count` says.
+    let rewrite = |method: zip::CompressionMethod, count: Option<&str>| -> Vec<u8> {
+        let mut archive = zip::ZipArchive::new(Cursor::new(&original)).expect("zip");
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).expect("entry");
+            let name = entry.name().expect("name").to_string();
+            let mut text = Vec::new();
+            entry.read_to_end(&mut text).expect("part");
+            if let (Some(count), "xl/sharedStrings.xml") = (count, name.as_str()) {
+                let xml = String::from_utf8(text).expect("utf-8");
+                let at = xml.find("uniqueCount=\"").expect("uniqueCount") + "uniqueCount=\"".len();
+                let end = at + xml[at..].find('"').expect("quote");
+                text = format!("{}{count}{}", &xml[..at], &xml[end..]).into_bytes();
+            }
+            let options = zip::write::SimpleFileOptions::default().compression_method(method);
+            out.start_file(name, options).expect("start");
+            out.write_all(&text).expect("write");
+        }
+        out.finish().expect("finish").into_inner()
+    };
+    let dir = crate::read::scratch("shared_string_count");
+    for method in [zip::CompressionMethod::Deflated, zip::CompressionMethod::Stored] {
+        let path = dir.join(format!("新源县-2022-{method}.xlsx"));
+        std::fs::write(&path, rewrite(method, Some("2000000000"))).expect("write");
+        let batch = ReadOptions::new().from_path(&path).expect("read");
+        assert!(batch.reports.is_empty(), "{method}");
+        let d = batch.all_diagnostics().next().expect("a diagnostic");
+        assert_eq!(d.kind, xxgk::report::DiagnosticKind::Limit, "{method}: {d}");
+        assert!(d.message.contains("declares 2000000000 strings"), "{method}: {d}");
+        std::fs::write(&path, rewrite(method, None)).expect("write");
+        let batch = ReadOptions::new().from_path(&path).expect("read");
+        assert_eq!(batch.reports.len(), 1, "{method}: {:?}", batch.all_diagnostics().collect::<Vec<_>>());
+        let places =
+            |vs: &[xxgk::report::Value]| vs.iter().map(|v| (v.key, v.value, v.cell)).collect::<Vec<_>>();
+        assert_eq!(places(&batch.reports[0].values), places(&expected), "{method}");
+    }
+}
