@@ -3,19 +3,21 @@
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::{APP, ItemRows, Sheet};
+use super::{APP, ItemRows, Sheet, Text};
 use crate::normalize::{Context, Header, Label, Lookup, MoneyScale, label};
 use crate::read::grid::Cell;
 use crate::report::DiagnosticKind;
 use crate::schema::{Item, Key, Measure, Severity, Template};
 
 impl<'g> Sheet<'g> {
-    pub(super) fn applications(&mut self, texts: &[((u32, u32), &'g str)]) {
+    pub(super) fn applications(&mut self, texts: &[Text<'g>]) {
         let col_ctx = Context::Column { table: APP };
         let anchors: Vec<(u32, u32)> = texts
             .iter()
-            .filter(|(_, t)| self.look(t, col_ctx) == Lookup::Found(Label::Measure(Measure::NaturalPerson)))
-            .map(|(p, _)| *p)
+            .filter(|&&(_, t, id)| {
+                self.look_id(id, t, col_ctx) == Lookup::Found(Label::Measure(Measure::NaturalPerson))
+            })
+            .map(|(p, _, _)| *p)
             .collect();
         for (r0, c0) in anchors {
             self.applications_at(r0, c0);

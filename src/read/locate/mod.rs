@@ -2,7 +2,7 @@
 //!
 //! Works on [`Grid`] only: cell values and merged regions, whatever produced them.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 use std::cell::RefCell;
 
 mod applications;
@@ -51,10 +51,42 @@ struct Sheet<'g> {
     placed: KeySet,
 }
 
+/// Label lookups of one worker thread: each text numbered once, with its answer in each
+/// context it was asked in (a few). A sheet's texts are numbered once and asked by number in
+/// each pass, not hashed again.
+#[derive(Default)]
+struct Labels {
+    ids: HashMap<String, u32>,
+    answers: Vec<Vec<(Context, Lookup)>>,
+}
+
 thread_local! {
-    /// Label lookups of this worker thread: each text once, with its answer in each context it
-    /// was asked in (a few: one hash of the text per lookup).
-    static LABELS: RefCell<HashMap<String, Vec<(Context, Lookup)>>> = RefCell::new(HashMap::new());
+    static LABELS: RefCell<Labels> = RefCell::new(Labels::default());
+}
+
+/// The most texts a thread's label cache numbers: a sheet of free text must not grow it
+/// without end (texts past it are looked up afresh each time).
+const MAX_LABELS: usize = 100_000;
+
+/// A text of the sheet: its cell, the text, and its number in the label cache.
+type Text<'g> = ((u32, u32), &'g str, Option<u32>);
+
+/// `text`'s number in this thread's label cache, numbered now if new (`None` once the cache is
+/// full).
+fn label_id(text: &str) -> Option<u32> {
+    LABELS.with(|labels| {
+        let mut labels = labels.borrow_mut();
+        if let Some(&id) = labels.ids.get(text) {
+            return Some(id);
+        }
+        if labels.answers.len() >= MAX_LABELS {
+            return None;
+        }
+        let id = labels.answers.len() as u32;
+        labels.ids.insert(text.to_string(), id);
+        labels.answers.push(Vec::new());
+        Some(id)
+    })
 }
 
 /// Rows of a table by what they hold: (item, row).
@@ -69,10 +101,10 @@ const PRO: Table = Table::Proactive;
 
 pub(super) fn locate(grid: &Grid) -> Found {
     let mut sheet = Sheet { grid, found: Found::default(), placed: KeySet::default() };
-    let texts: Vec<((u32, u32), &str)> = grid
+    let texts: Vec<Text> = grid
         .sorted()
         .filter_map(|(pos, c)| match c {
-            Cell::Text(t) => Some((pos, t.as_str())),
+            Cell::Text(t) => Some((pos, t.as_str(), label_id(t))),
             _ => None,
         })
         .collect();
@@ -83,10 +115,10 @@ pub(super) fn locate(grid: &Grid) -> Found {
     if let Some(first) = first {
         sheet.found.titles = texts
             .iter()
-            .filter(|(pos, _)| pos.0 < first)
-            .filter(|(_, t)| sheet.look(t, Context::Any) == Lookup::NotFound)
+            .filter(|(pos, _, _)| pos.0 < first)
+            .filter(|&&(_, t, id)| sheet.look_id(id, t, Context::Any) == Lookup::NotFound)
             .take(12)
-            .map(|(_, t)| t.to_string())
+            .map(|(_, t, _)| t.to_string())
             .collect();
     }
     sheet.found.tables.sort_by_key(|t| t.0);
@@ -96,21 +128,20 @@ pub(super) fn locate(grid: &Grid) -> Found {
 impl<'g> Sheet<'g> {
     /// Look a label up once per worker thread: the same labels recur in every file.
     fn look(&self, text: &str, ctx: Context) -> Lookup {
-        LABELS.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            if let Some(answers) = cache.get_mut(text) {
-                if let Some((_, hit)) = answers.iter().find(|(c, _)| *c == ctx) {
-                    return hit.clone();
-                }
-                let answer = label(text, ctx);
-                answers.push((ctx, answer.clone()));
-                return answer;
+        self.look_id(label_id(text), text, ctx)
+    }
+
+    /// [`Sheet::look`] of a text already numbered by [`label_id`].
+    fn look_id(&self, id: Option<u32>, text: &str, ctx: Context) -> Lookup {
+        let Some(id) = id else { return label(text, ctx) };
+        LABELS.with(|labels| {
+            let mut labels = labels.borrow_mut();
+            let answers = &mut labels.answers[id as usize];
+            if let Some((_, hit)) = answers.iter().find(|(c, _)| *c == ctx) {
+                return hit.clone();
             }
             let answer = label(text, ctx);
-            // Bounded: a sheet of free text must not grow the cache without end.
-            if cache.len() < 100_000 {
-                cache.insert(text.to_string(), vec![(ctx, answer.clone())]);
-            }
+            answers.push((ctx, answer.clone()));
             answer
         })
     }

@@ -1,7 +1,7 @@
 //! 二、主动公开政府信息情况: found by its measure headers (each header row starts a block);
 //! rows by their item labels.
 
-use super::{HeaderColumn, PRO, Sheet};
+use super::{HeaderColumn, PRO, Sheet, Text};
 use crate::normalize::{Context, Label, Lookup, MoneyScale};
 use crate::read::grid::Cell;
 use crate::report::DiagnosticKind;
@@ -10,7 +10,7 @@ use crate::schema::{Key, Measure, Severity, Template, measures_of};
 impl<'g> Sheet<'g> {
     /// The proactive table: its header rows, then the rows of each header's block; its
     /// template is what the placed cells show.
-    pub(super) fn proactive(&mut self, texts: &[((u32, u32), &'g str)]) {
+    pub(super) fn proactive(&mut self, texts: &[Text<'g>]) {
         let headers = self.proactive_headers(texts);
         if headers.is_empty() {
             return;
@@ -27,11 +27,11 @@ impl<'g> Sheet<'g> {
     }
 
     /// The header rows, each with its columns (column, measure, money scale), in reading order.
-    fn proactive_headers(&self, texts: &[((u32, u32), &'g str)]) -> Vec<(u32, Vec<HeaderColumn>)> {
+    fn proactive_headers(&self, texts: &[Text<'g>]) -> Vec<(u32, Vec<HeaderColumn>)> {
         let ctx = Context::Column { table: PRO };
         let mut headers: Vec<(u32, Vec<HeaderColumn>)> = Vec::new();
-        for &((r, c), t) in texts {
-            let measure = match self.look(t, ctx) {
+        for &((r, c), t, id) in texts {
+            let measure = match self.look_id(id, t, ctx) {
                 Lookup::Found(Label::Measure(m)) => m,
                 Lookup::Ambiguous(readings) => {
                     // 本年新 (the wrapped 2019 header): the first reading not yet taken in this row.

@@ -1,26 +1,28 @@
 //! 四、政府信息公开行政复议、行政诉讼情况: found by its block headers (行政复议, 行政诉讼).
 
-use super::{REV, Sheet};
+use super::{REV, Sheet, Text};
 use crate::normalize::{Context, Label, Lookup, MoneyScale};
 use crate::report::DiagnosticKind;
 use crate::schema::{Item, Key, Measure, Severity};
 
 impl<'g> Sheet<'g> {
-    pub(super) fn review(&mut self, texts: &[((u32, u32), &'g str)]) {
+    pub(super) fn review(&mut self, texts: &[Text<'g>]) {
         let ctx = Context::Column { table: REV };
         let header_rows: Vec<u32> = {
             let mut rows: Vec<u32> = texts
                 .iter()
-                .filter(|(_, t)| self.look(t, ctx) == Lookup::Found(Label::Measure(Measure::Upheld)))
-                .map(|((r, _), _)| *r)
+                .filter(|&&(_, t, id)| {
+                    self.look_id(id, t, ctx) == Lookup::Found(Label::Measure(Measure::Upheld))
+                })
+                .map(|((r, _), _, _)| *r)
                 .collect();
             rows.dedup();
             rows
         };
         for hr in header_rows {
             let mut columns: Vec<(u32, Key)> = Vec::new();
-            for &((r, c), t) in texts.iter().filter(|((r, _), _)| *r == hr) {
-                let Lookup::Found(Label::Measure(m)) = self.look(t, ctx) else { continue };
+            for &((r, c), t, id) in texts.iter().filter(|((r, _), _, _)| *r == hr) {
+                let Lookup::Found(Label::Measure(m)) = self.look_id(id, t, ctx) else { continue };
                 if !matches!(
                     m,
                     Measure::Upheld | Measure::Corrected | Measure::Other | Measure::Pending | Measure::Total
