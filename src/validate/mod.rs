@@ -327,7 +327,8 @@ pub(crate) fn resolve_report(report: Report, scratch: &mut Scratch) -> (CheckedR
 /// the checked reports, or the tidy frame their rows went into ([`Carry`]) — and the findings
 /// come out as [`reports`] gives them.
 ///
-/// Nothing of a report's cells is kept here: about 80 bytes a report.
+/// Nothing of a report's cells is kept here: about a hundred bytes a report besides its
+/// own-year findings.
 #[derive(Default)]
 pub(crate) struct Checker {
     reports: Vec<Kept>,
@@ -510,8 +511,8 @@ fn carried_items() -> &'static [bool; 256] {
     static ITEMS: OnceLock<[bool; 256]> = OnceLock::new();
     ITEMS.get_or_init(|| {
         let mut items = [false; 256];
-        for (i, &item) in Item::ALL.iter().enumerate().take(256) {
-            items[i] = Measure::ALL.iter().any(|&m| is_carried(Key::new(item, m)));
+        for (code, carried) in items.iter_mut().enumerate() {
+            *carried = (0..Measure::ALL.len()).any(|m| carried_key(code as u8, m as u8).is_some());
         }
         items
     })
@@ -605,13 +606,18 @@ impl Checker {
             return out;
         }
         let cells = prev.map(|p| (self.cells(i, carry), self.cells(p, carry)));
-        let unit = Subject { code: c.division_code, name: &self.spellings[c.name as usize], year: c.year };
+        let subject = Subject { code: c.division_code, name: &self.spellings[c.name as usize], year: c.year };
         for (i, (eq, _)) in applicable_to(c.templates).enumerate() {
             if !eq.is_cross_year() {
                 out.extend(found.next_if(|(at, _)| *at == i).map(|(_, v)| v));
             } else if let Some((this, last)) = &cells {
                 let of = |lag: u8| if lag == 0 { this } else { last };
-                out.extend(check(eq, unit, |lag, key| of(lag).value(key), |lag, key| of(lag).location(key)));
+                out.extend(check(
+                    eq,
+                    subject,
+                    |lag, key| of(lag).value(key),
+                    |lag, key| of(lag).location(key),
+                ));
             }
         }
         // Where the identities together left a blank no value (after them all).
@@ -759,7 +765,7 @@ fn resolve(report: &Report, scratch: &mut Scratch) -> Resolution {
     }
     findings.sort_by_key(|(i, _)| *i);
     findings.extend(disagreement.map(|d| (usize::MAX, d)));
-    // In slot order, which is the keys' order: the map is built without sorting.
+    // In slot order, which is the keys' order (`slots_are_in_key_order`): no sorting.
     let mut cells = Vec::with_capacity(scratch.used.len());
     cells.extend((0..bounds::SLOTS).filter_map(|s| Some((bounds::key_of(s), scratch.resolved[s]?))));
     Resolution { cells, inferred, findings }
@@ -887,7 +893,7 @@ impl Subject<'_> {
 /// `location(lag, key)` names a term's cell, for a violation.
 fn check(
     eq: &Equation,
-    unit: Subject,
+    subject: Subject,
     value: impl Fn(u8, Key) -> Option<i64>,
     location: impl Fn(u8, Key) -> Option<String>,
 ) -> Option<Violation> {
@@ -908,9 +914,9 @@ fn check(
     // Only a violation needs its cells named.
     let sources = eq.terms().filter_map(|term| location(term.lag, term.key)).collect();
     Some(Violation {
-        division_code: unit.code,
-        division_name: unit.name.to_string(),
-        year: unit.year,
+        division_code: subject.code,
+        division_name: subject.name.to_string(),
+        year: subject.year,
         rule: eq.rule,
         kind: Finding::Definite,
         severity: eq.rule.severity(),
