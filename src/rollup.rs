@@ -841,8 +841,9 @@ fn with_info(mut sums: DataFrame, info: DataFrame) -> Result<DataFrame> {
     Ok(sums)
 }
 
-/// One cell of one group-year: its sum so far. 24 bytes (polars' u32 row index): the sums of a national prefecture
-/// rollup (390,000) are held twice at its peak, in the ranges' arrays and in order.
+/// One cell of one group-year: its sum so far. 24 bytes (polars' u32 row index): the sums of
+/// a national prefecture rollup (390,000) are held twice at its peak, in the ranges' arrays
+/// and in order.
 #[derive(Clone)]
 struct Sum {
     /// The first row summed (over the whole frame: ranges are merged in row order);

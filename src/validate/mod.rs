@@ -520,15 +520,9 @@ fn carried_items() -> &'static [bool; 256] {
 
 /// The key of a carried-over cell from its item's and measure's codes (`None` for any other).
 fn carried_key(item: u8, measure: u8) -> Option<Key> {
-    static KEYS: OnceLock<Vec<Option<Key>>> = OnceLock::new();
-    let keys = KEYS.get_or_init(|| {
-        Item::ALL
-            .iter()
-            .flat_map(|&item| Measure::ALL.iter().map(move |&measure| Key::new(item, measure)))
-            .map(|key| is_carried(key).then_some(key))
-            .collect()
-    });
-    keys.get(usize::from(item) * Measure::ALL.len() + usize::from(measure)).copied().flatten()
+    let item = *Item::ALL.get(usize::from(item))?;
+    let key = Key::new(item, *Measure::ALL.get(usize::from(measure))?);
+    is_carried(key).then_some(key)
 }
 
 /// Every key a cross-year identity names, this year's or last.
