@@ -172,7 +172,7 @@ pub(super) fn open(path: &Path, bytes: &[u8], limits: &Limits, merges: bool) -> 
             super::dense::check_ods(path, bytes, limits.dense_cells(), limits.cells)?;
         }
         Format::Xlsx => {
-            unthemed = without_theme(check_zip(path, bytes, limits.file_size.saturating_mul(8))?, bytes.len())
+            unthemed = without_theme(check_zip(path, bytes, limits.file_size.saturating_mul(8))?, bytes)
         }
         _ => drop(check_zip(path, bytes, limits.file_size.saturating_mul(8))?),
     }
@@ -480,28 +480,40 @@ fn check_zip<'a>(path: &Path, bytes: &'a [u8], max_part: u64) -> Res<zip::ZipArc
     Ok(zip)
 }
 
-/// The workbook without its theme, whose colours calamine resolves on opening (more than half
-/// of what reading the styles costs it) and falls back to the default palette without: nothing
-/// a count needs. The styles themselves stay, so a number formatted as a date is still a date
-/// (a count typed as `1-2` that Excel made 2 January is refused, not read as 45,658). The
-/// parts are copied still compressed (`zip`'s raw copy); `None` (read the file as it is) where
-/// there is no theme or the copy fails.
-fn without_theme(mut zip: zip::ZipArchive<Cursor<&[u8]>>, size: usize) -> Option<Vec<u8>> {
-    let skipped = |name: &str| {
-        let name = name.to_ascii_lowercase();
-        name.contains("/theme/") && name.ends_with(".xml")
-    };
-    if !zip.file_names().any(|n| n.is_ok_and(|n| skipped(&n))) {
-        return None;
-    }
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(size)));
+/// The workbook with its theme hidden, whose colours calamine resolves on opening (more than
+/// half of what reading the styles costs it) and falls back to the default palette without:
+/// nothing a count needs. The styles themselves stay, so a number formatted as a date is still a
+/// date (a count typed as `1-2` that Excel made 2 January is refused, not read as 45,658).
+///
+/// The bytes are copied once and the last letter of each theme part's name in the central
+/// directory changed (`theme1.xml` → `theme1.xm_`), so calamine looks for the theme and finds
+/// none; neither the zip reader nor calamine reads the name in a part's local header, and the
+/// copy costs a `memcpy` where rewriting the archive copied and checksummed every part.
+/// `None` (read the file as it is) where there is no theme or the directory entry is not where
+/// the zip reader says.
+fn without_theme(mut zip: zip::ZipArchive<Cursor<&[u8]>>, bytes: &[u8]) -> Option<Vec<u8>> {
+    /// A central directory header: its signature, then the name from this offset on.
+    const CENTRAL: &[u8] = b"PK\x01\x02";
+    const NAME_AT: usize = 46;
+    let mut out: Option<Vec<u8>> = None;
     for i in 0..zip.len() {
         let entry = zip.by_index_raw(i).ok()?;
-        if !skipped(entry.name().ok()?.as_ref()) {
-            out.raw_copy_file(entry).ok()?;
+        let name = entry.name_raw();
+        let lower = name.to_ascii_lowercase();
+        if !(lower.windows(7).any(|w| w == b"/theme/") && lower.ends_with(b".xml")) {
+            continue;
         }
+        let start = usize::try_from(entry.central_header_start()).ok()?;
+        let out = out.get_or_insert_with(|| bytes.to_vec());
+        let at = start.checked_add(NAME_AT)?;
+        if out.get(start..start + CENTRAL.len()) != Some(CENTRAL)
+            || out.get(at..at + name.len()) != Some(name)
+        {
+            return None;
+        }
+        out[at + name.len() - 1] = b'_';
     }
-    Some(out.finish().ok()?.into_inner())
+    out
 }
 
 /// Why a sheet gives no grid: the sheet alone is left out, or the whole file is.
@@ -659,4 +671,59 @@ fn convert_ref(data: &DataRef<'_>) -> Option<Cell> {
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Other(s.clone()),
         DataRef::Error(e) => Cell::Other(format!("#{e:?}")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every part of a zip but those named by `skip`, with its contents.
+    fn parts(bytes: &[u8], skip: impl Fn(&str) -> bool) -> Vec<(String, Vec<u8>)> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+        let mut parts = Vec::new();
+        for i in 0..zip.len() {
+            let mut part = zip.by_index(i).expect("part");
+            let name = part.name().expect("name").into_owned();
+            if !skip(&name) {
+                let mut content = Vec::new();
+                part.read_to_end(&mut content).expect("inflate");
+                parts.push((name, content));
+            }
+        }
+        parts
+    }
+
+    /// The theme is hidden from calamine by its name alone: every other part reads as it did,
+    /// the workbook's cells and number formats read the same, and a workbook with no theme left
+    /// is read as it is.
+    #[test]
+    fn the_theme_is_hidden_and_every_other_part_kept() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "一、本年新收政府信息公开申请数量").expect("text");
+        ws.write_number(0, 1, 3.0).expect("number");
+        let date = rust_xlsxwriter::Format::new().set_num_format("m月d日");
+        ws.write_number_with_format(0, 2, 45659.0, &date).expect("date");
+        let bytes = wb.save_to_buffer().expect("save");
+        fn zip(b: &[u8]) -> Result<zip::ZipArchive<Cursor<&[u8]>>, String> {
+            check_zip(Path::new("t.xlsx"), b, 1 << 30).map_err(|d| d.message)
+        }
+        let theme = |n: &str| n.starts_with("xl/theme/");
+        assert!(parts(&bytes, |_| false).iter().any(|(n, _)| n == "xl/theme/theme1.xml"));
+
+        let hidden = without_theme(zip(&bytes).expect("zip"), &bytes).expect("a theme to hide");
+        assert_eq!(hidden.len(), bytes.len());
+        assert_eq!(parts(&hidden, theme), parts(&bytes, theme));
+        let names: Vec<String> = parts(&hidden, |_| false).into_iter().map(|(n, _)| n).collect();
+        assert!(names.contains(&"xl/theme/theme1.xm_".to_string()), "{names:?}");
+        assert!(!names.iter().any(|n| n.ends_with("theme1.xml")), "{names:?}");
+
+        let cells = |b: &[u8]| {
+            let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(b)).expect("xlsx");
+            wb.worksheet_range("Sheet1").expect("sheet")
+        };
+        assert_eq!(cells(&hidden), cells(&bytes));
+        assert!(matches!(cells(&hidden).get((0, 2)), Some(Data::DateTime(_))));
+        assert_eq!(without_theme(zip(&hidden).expect("zip"), &hidden), None);
+    }
 }
