@@ -510,19 +510,34 @@ fn io(path: &Path, source: std::io::Error) -> Error {
     Error::new(ErrorKind::Io { location: Location::file(path), source })
 }
 
-fn parquet_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// The `.parquet` files at `path` (a file, or a folder at any depth); with `first`, the walk
+/// stops at the first one. Entries are told apart by the type the directory listing gives, so
+/// a folder of workbooks costs no `stat` per file; links are followed.
+fn parquet_files(path: &Path, first: bool, out: &mut Vec<PathBuf>) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(|e| io(path, e))?;
     if meta.is_file() {
-        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+        if is_parquet(path) {
             out.push(path.to_path_buf());
         }
         return Ok(());
     }
     for entry in std::fs::read_dir(path).map_err(|e| io(path, e))? {
+        if first && !out.is_empty() {
+            break;
+        }
         let entry = entry.map_err(|e| io(path, e))?;
-        parquet_files(&entry.path(), out)?;
+        let (kind, path) = (entry.file_type().map_err(|e| io(&entry.path(), e))?, entry.path());
+        if kind.is_dir() || kind.is_symlink() {
+            parquet_files(&path, first, out)?;
+        } else if kind.is_file() && is_parquet(&path) {
+            out.push(path);
+        }
     }
     Ok(())
+}
+
+fn is_parquet(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }
 
 /// Whether `path` is a stored dataset: a `.parquet` file, or a folder holding one (at any
@@ -534,7 +549,7 @@ fn parquet_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 /// ```
 pub fn is_dataset(path: impl AsRef<Path>) -> bool {
     let mut files = Vec::new();
-    parquet_files(path.as_ref(), &mut files).is_ok() && !files.is_empty()
+    parquet_files(path.as_ref(), true, &mut files).is_ok() && !files.is_empty()
 }
 
 /// Read a stored tidy dataset — a `.parquet` file, or every `.parquet` file under a folder
@@ -558,7 +573,7 @@ pub fn is_dataset(path: impl AsRef<Path>) -> bool {
 pub fn read_dataset(path: impl AsRef<Path>) -> Result<LazyFrame> {
     let path = path.as_ref();
     let mut files = Vec::new();
-    parquet_files(path, &mut files)?;
+    parquet_files(path, false, &mut files)?;
     files.sort();
     if files.is_empty() {
         return Err(io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "no .parquet file here")));

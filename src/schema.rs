@@ -843,6 +843,15 @@ impl Key {
         Key { table: item.table(), item, measure }
     }
 
+    /// The number of (item, measure) pairs: the length of a table indexed by [`Key::slot`].
+    pub(crate) const SLOTS: usize = Item::ALL.len() * Measure::ALL.len();
+
+    /// The key's place among every (item, measure) pair, in key order: tables indexed by it
+    /// need no hashing.
+    pub(crate) fn slot(self) -> usize {
+        self.item.index() * Measure::ALL.len() + self.measure.index()
+    }
+
     /// Whether this cell exists in `template` (published or derived).
     ///
     /// ```
@@ -861,10 +870,10 @@ impl Key {
 pub(crate) struct KeySet([u64; KeySet::WORDS]);
 
 impl KeySet {
-    const WORDS: usize = (Item::ALL.len() * Measure::ALL.len()).div_ceil(64);
+    const WORDS: usize = Key::SLOTS.div_ceil(64);
 
     fn bit(key: Key) -> (usize, u64) {
-        let slot = key.item.index() * Measure::ALL.len() + key.measure.index();
+        let slot = key.slot();
         (slot / 64, 1 << (slot % 64))
     }
 

@@ -85,14 +85,20 @@ pub(super) struct Opened {
     pub merges_skipped: bool,
 }
 
-/// A file's bytes, within the size limit.
+/// A file's bytes, within the size limit: its size asked of the open file (one path look-up),
+/// and the reading stopped past the limit too (a file that grows, or a device or pipe whose
+/// size says nothing).
 pub(super) fn load(path: &Path, limits: &Limits) -> Res<Vec<u8>> {
-    let at = || Location::file(path);
-    let meta = std::fs::metadata(path)
-        .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))?;
-    check_size(path, meta.len(), limits)?;
-    std::fs::read(path)
-        .map_err(|e| diag(DiagnosticKind::Unreadable, at(), format!("cannot read the file: {e}")))
+    let failed = |e: std::io::Error| {
+        diag(DiagnosticKind::Unreadable, Location::file(path), format!("cannot read the file: {e}"))
+    };
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let len = file.metadata().map_err(failed)?.len();
+    check_size(path, len, limits)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(limits.file_size.saturating_add(1)).read_to_end(&mut bytes).map_err(failed)?;
+    check_size(path, bytes.len() as u64, limits)?;
+    Ok(bytes)
 }
 
 /// The file-size limit.

@@ -14,10 +14,10 @@ use crate::report::Report;
 use crate::schema::{Equation, Item, Key, Measure, Rule, Table, Template, Unit, equations, measures};
 
 const MEASURES: usize = Measure::ALL.len();
-pub(super) const SLOTS: usize = Item::ALL.len() * MEASURES;
+pub(super) const SLOTS: usize = Key::SLOTS;
 
 pub(super) fn slot(key: Key) -> usize {
-    key.item.index() * MEASURES + key.measure.index()
+    key.slot()
 }
 
 pub(super) fn key_of(slot: usize) -> Key {

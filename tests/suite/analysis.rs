@@ -565,6 +565,16 @@ fn a_stored_dataset_reads_back_as_the_same_frame_and_the_same_reports() {
         assert!(part.equals_missing(&want), "{f:?}");
     }
     let back = xxgk::frame::read_dataset(&dir).expect("read").collect().expect("collect");
+    assert!(xxgk::frame::is_dataset(&dir) && xxgk::frame::is_dataset(&files[0]));
+    // A dataset reached through a link is found and read whole.
+    #[cfg(unix)]
+    {
+        let holder = scratch("tidy_dataset_link");
+        std::os::unix::fs::symlink(&dir, holder.join("linked")).expect("link");
+        assert!(xxgk::frame::is_dataset(&holder));
+        let linked = xxgk::frame::read_dataset(&holder).expect("read").collect().expect("collect");
+        assert!(linked.equals_missing(&back));
+    }
     assert_eq!(back.schema(), tidy.schema());
     assert!(back.equals_missing(&tidy));
     // Read back in pieces (one per part), it sums as the frame in one piece does.
@@ -617,6 +627,7 @@ fn frames_write_as_csv_and_json_with_exact_values() {
 #[test]
 fn read_dataset_refuses_what_is_not_a_tidy_dataset() {
     let dir = scratch("not_a_dataset");
+    assert!(!xxgk::frame::is_dataset(&dir));
     let err = xxgk::frame::read_dataset(&dir).err().expect("empty folder");
     assert!(err.to_string().ends_with("no .parquet file here"), "{err}");
     let df = df!("year" => [2022i32], "value" => [1i64]).expect("frame");

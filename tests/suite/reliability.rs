@@ -105,6 +105,18 @@ fn bytes_in_memory_read_as_the_file_does() {
     assert!(small.diagnostics[0].message.contains("(ReadOptions::max_file_size)"));
 }
 
+/// A path whose size says nothing (a device that never ends) is read only up to the size
+/// limit, then refused: not read until memory runs out.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_without_an_end_is_refused_at_the_size_limit() {
+    let batch = ReadOptions::new().max_file_size(1 << 20).from_path("/dev/zero").expect("a file");
+    assert!(batch.reports.is_empty());
+    let message = &batch.diagnostics[0].message;
+    assert!(message.contains("over the limit of 1048576 (ReadOptions::max_file_size)"), "{message}");
+    assert_eq!(batch.diagnostics[0].location.file.as_deref(), Some(std::path::Path::new("/dev/zero")));
+}
+
 /// One thread or four: the same frames, whole.
 #[test]
 fn one_thread_and_four_give_identical_frames() {

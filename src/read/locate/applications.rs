@@ -1,8 +1,6 @@
 //! 三、收到和处理政府信息公开申请情况: found by its 自然人 column header; columns by their
 //! applicant labels, rows by their outcome labels within their groups.
 
-use foldhash::{HashMap, HashMapExt};
-
 use super::{APP, ItemRows, Sheet, Text};
 use crate::normalize::{Context, Header, Label, Lookup, MoneyScale, label};
 use crate::read::grid::Cell;
@@ -235,11 +233,14 @@ impl<'g> Sheet<'g> {
         let keys =
             placed_rows.iter().flat_map(|&(item, _)| columns.iter().map(move |&(_, m)| Key::new(item, m)));
         self.shown(APP, Template::shown_by(keys));
-        let mut got: HashMap<Key, i64> = HashMap::new();
+        // The numbers placed, by key slot: what the subtotals are checked against.
+        let mut got: Vec<Option<i64>> = vec![None; Key::SLOTS];
+        let value = |got: &[Option<i64>], key: Key| got[key.slot()];
         for &(item, row) in &placed_rows {
             for &(c, m) in columns {
-                if let Some(v) = self.place(Key::new(item, m), row, c, MoneyScale::Yuan) {
-                    got.insert(Key::new(item, m), v);
+                let key = Key::new(item, m);
+                if let Some(v) = self.place(key, row, c, MoneyScale::Yuan) {
+                    got[key.slot()] = Some(v);
                 }
             }
             if let Some(c) = subtotal {
@@ -250,14 +251,14 @@ impl<'g> Sheet<'g> {
                     Measure::LegalServiceOrg,
                     Measure::OtherOrg,
                 ];
-                let sum: Option<i64> = parts.iter().map(|&m| got.get(&Key::new(item, m)).copied()).sum();
+                let sum: Option<i64> = parts.iter().map(|&m| value(&got, Key::new(item, m))).sum();
                 self.check_subtotal(row, c, sum, &format!("{} 法人或其他组织小计", item.code()));
             }
         }
         for &(group, row) in &subtotal_rows {
             for &(c, m) in columns {
                 let parts = group.members(Template::V2021);
-                let sum: Option<i64> = parts.iter().map(|&i| got.get(&Key::new(i, m)).copied()).sum();
+                let sum: Option<i64> = parts.iter().map(|&i| value(&got, Key::new(i, m))).sum();
                 self.check_subtotal(row, c, sum, &format!("{}.{} subtotal", group.code(), m.code()));
             }
         }
