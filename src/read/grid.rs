@@ -100,6 +100,11 @@ impl Grid {
         }
     }
 
+    /// Make room for `cells` more cells.
+    pub(crate) fn reserve(&mut self, cells: usize) {
+        self.cells.reserve(cells);
+    }
+
     /// Record a merged region from `first` to `last` (inclusive). Regions larger than 10,000
     /// cells are kept but only their anchor row and column are mapped.
     ///

@@ -195,7 +195,8 @@ pub(super) fn open(path: &Path, bytes: &[u8], limits: &Limits, merges: bool) -> 
                 let grid = {
                     let mut cells =
                         wb.worksheet_cells_reader(&name).map_err(|e| unreadable(path, "xlsx", &e))?;
-                    stream(path, &name, limits, || cells.next_cell().map_err(|e| e.to_string()))
+                    let declared = cells.dimensions().len();
+                    stream(path, &name, limits, declared, || cells.next_cell().map_err(|e| e.to_string()))
                 };
                 push_grid(grid, merges.iter().map(|d| (d.start, d.end)), &mut grids, &mut notes)?;
             }
@@ -209,7 +210,7 @@ pub(super) fn open(path: &Path, bytes: &[u8], limits: &Limits, merges: bool) -> 
                 let grid = {
                     let mut cells =
                         wb.worksheet_cells_reader(&name).map_err(|e| unreadable(path, "xlsb", &e))?;
-                    stream(path, &name, limits, || cells.next_cell().map_err(|e| e.to_string()))
+                    stream(path, &name, limits, 0, || cells.next_cell().map_err(|e| e.to_string()))
                 };
                 push_grid(grid, std::iter::empty(), &mut grids, &mut notes)?;
             }
@@ -528,14 +529,22 @@ enum Stop {
     File(Diagnostic),
 }
 
-/// Stream one sheet's cells into a grid, stopping at the cell limit.
+/// The most cells a sheet's declared extent reserves room for before its cells are read (the
+/// declaration is the file's word: a sheet declaring a million cells grows as it is read).
+const RESERVED_CELLS: u64 = 4096;
+
+/// Stream one sheet's cells into a grid, stopping at the cell limit. `declared`: the cells the
+/// sheet says it spans (0 where unknown), room for which is made at once up to
+/// [`RESERVED_CELLS`].
 fn stream<'a>(
     path: &Path,
     sheet: &str,
     limits: &Limits,
+    declared: u64,
     mut next: impl FnMut() -> std::result::Result<Option<calamine::Cell<DataRef<'a>>>, String>,
 ) -> std::result::Result<Grid, Stop> {
     let mut grid = Grid::new(sheet);
+    grid.reserve(declared.min(RESERVED_CELLS).min(limits.cells) as usize);
     let mut count: u64 = 0;
     loop {
         let cell = next().map_err(|e| {
