@@ -207,6 +207,17 @@ impl TidyBuilder {
         self.made_rows + self.keys.len()
     }
 
+    /// The number of a unit name among the frame's names (numbered now if new): the
+    /// [`TidyBuilder::push`] of a report with this name gives its rows the same.
+    pub(crate) fn name_id(&mut self, name: &str) -> u32 {
+        self.names.id(name)
+    }
+
+    /// The unit name numbered `id` by [`TidyBuilder::name_id`].
+    pub(crate) fn name(&self, id: u32) -> &str {
+        &self.names.categories.strings[id as usize]
+    }
+
     /// About `rows` rows expected in all: each part's vectors are allocated once, for the
     /// part's size or what is left, instead of doubling (which touches twice the memory and
     /// copies every row again).

@@ -129,7 +129,7 @@ fn read_files(options: &ReadOptions, paths: &[PathBuf]) -> Result<Loaded> {
             })
             .collect()
     };
-    let mut state = State::default();
+    let mut state = State::new(paths);
     options.in_pool(move || {
         // One chunk is framed while the next is read.
         let mut pending: Option<Vec<File>> = None;
@@ -158,7 +158,7 @@ fn read_files(options: &ReadOptions, paths: &[PathBuf]) -> Result<Loaded> {
         if let Some(files) = pending {
             state.take(files)?;
         }
-        state.finish(total)
+        state.finish()
     })
 }
 
@@ -168,24 +168,44 @@ struct File {
     reports: Vec<(CheckedReport, Findings, Vec<Diagnostic>)>,
 }
 
-#[derive(Default)]
-struct State {
+struct State<'a> {
+    /// The files read, in the order their reports are taken.
+    paths: &'a [PathBuf],
+    /// Files taken so far.
+    taken: usize,
     frame: TidyBuilder,
     checker: Checker,
     diagnostics: Vec<Diagnostic>,
     /// Per report: where its diagnostics end in `diagnostics`.
     ends: Vec<usize>,
-    /// Each report's code, year, unit name and file, for the duplicate check.
-    seen: Vec<(u32, i32, String, PathBuf)>,
+    /// Each report's code, year, unit name (its number in the frame's names) and file (its
+    /// place in `paths`), for the duplicate check: 16 bytes a report.
+    seen: Vec<(u32, i32, u32, u32)>,
 }
 
-impl State {
+impl<'a> State<'a> {
+    fn new(paths: &'a [PathBuf]) -> State<'a> {
+        State {
+            paths,
+            taken: 0,
+            frame: TidyBuilder::default(),
+            checker: Checker::default(),
+            diagnostics: Vec::new(),
+            ends: Vec::new(),
+            seen: Vec::new(),
+        }
+    }
+
     fn take(&mut self, files: Vec<File>) -> Result<()> {
         for file in files {
+            let index = self.taken as u32;
+            self.taken += 1;
             self.diagnostics.extend(file.loose);
             for (checked, findings, diagnostics) in file.reports {
                 let r: &Report = checked.report();
-                self.seen.push((r.division_code, r.year, r.division_name.clone(), r.source.clone()));
+                debug_assert_eq!(Some(&r.source), self.paths.get(index as usize));
+                let name = self.frame.name_id(&r.division_name);
+                self.seen.push((r.division_code, r.year, name, index));
                 self.diagnostics.extend(diagnostics);
                 self.ends.push(self.diagnostics.len());
                 let row = self.frame.rows();
@@ -196,11 +216,15 @@ impl State {
         Ok(())
     }
 
-    fn finish(self, files: usize) -> Result<Loaded> {
+    fn finish(self) -> Result<Loaded> {
+        let files = self.paths.len();
         // A unit-year reported more than once: each report told of the others, as
         // `ReadOptions::from_paths` does.
         // In report order, so in the order of where each goes.
-        let told = read::duplicates(self.seen.iter().map(|(c, y, n, s)| (*c, *y, n.as_str(), s.as_path())));
+        let told =
+            read::duplicates(self.seen.iter().map(|&(c, y, name, file)| {
+                (c, y, self.frame.name(name), self.paths[file as usize].as_path())
+            }));
         let extra: Vec<(usize, Diagnostic)> = told.into_iter().map(|(i, d)| (self.ends[i], d)).collect();
         let mut diagnostics = Vec::with_capacity(self.diagnostics.len() + extra.len());
         let mut extra = extra.into_iter().peekable();
@@ -283,7 +307,7 @@ mod tests {
         ];
         let expected = validate::reports(reports.clone());
         let mut scratch = Scratch::new();
-        let files = reports
+        let files: Vec<File> = reports
             .into_iter()
             .map(|r| File {
                 loose: Vec::new(),
@@ -293,9 +317,10 @@ mod tests {
                 }],
             })
             .collect();
-        let mut state = State::default();
+        let paths: Vec<PathBuf> = files.iter().map(|f| f.reports[0].0.report().source.clone()).collect();
+        let mut state = State::new(&paths);
         state.take(files).expect("framed");
-        let loaded = state.finish(2).expect("loaded");
+        let loaded = state.finish().expect("loaded");
         assert_eq!(loaded.checked.violations, expected.violations);
         // What the comparison covered: the last of two values (5, not 3) at the first's cell,
         // a cell-less value by its file, and the three this-year terms of S2.
