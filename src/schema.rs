@@ -852,6 +852,11 @@ impl Key {
         self.item.index() * Measure::ALL.len() + self.measure.index()
     }
 
+    /// The key at `slot` (see [`Key::slot`]).
+    pub(crate) fn at_slot(slot: usize) -> Key {
+        Key::new(Item::ALL[slot / Measure::ALL.len()], Measure::ALL[slot % Measure::ALL.len()])
+    }
+
     /// Whether this cell exists in `template` (published or derived).
     ///
     /// ```

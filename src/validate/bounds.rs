@@ -11,18 +11,7 @@
 use std::sync::OnceLock;
 
 use crate::report::Report;
-use crate::schema::{Equation, Item, Key, Measure, Rule, Table, Template, Unit, equations, measures};
-
-const MEASURES: usize = Measure::ALL.len();
-pub(super) const SLOTS: usize = Key::SLOTS;
-
-pub(super) fn slot(key: Key) -> usize {
-    key.slot()
-}
-
-pub(super) fn key_of(slot: usize) -> Key {
-    Key::new(Item::ALL[slot / MEASURES], Measure::ALL[slot % MEASURES])
-}
+use crate::schema::{Equation, Item, Key, Rule, Table, Template, Unit, equations, measures};
 
 /// A closed interval of whole numbers; `i64::MIN` / `i64::MAX` stand for unbounded ends (the
 /// fixed point runs on plain integers).
@@ -129,7 +118,7 @@ pub(super) fn subtotals(template: Template) -> &'static [Subtotal] {
                 }
                 for m in measures(Table::Applications, t) {
                     let (group, parts): (usize, Vec<usize>) =
-                        (slot(Key::new(group, m)), members.iter().map(|&i| slot(Key::new(i, m))).collect());
+                        (Key::new(group, m).slot(), members.iter().map(|&i| Key::new(i, m).slot()).collect());
                     let terms = std::iter::once((group, 1)).chain(parts.iter().map(|&p| (p, -1))).collect();
                     out.push(Subtotal { group, parts, definition: Linear { terms, rule: None } });
                 }
@@ -185,8 +174,8 @@ pub(super) fn compiled(template: Template) -> &'static [Linear] {
                     terms: eq
                         .lhs
                         .iter()
-                        .map(|t| (slot(t.key), i64::from(t.sign)))
-                        .chain(eq.rhs.iter().map(|t| (slot(t.key), -i64::from(t.sign))))
+                        .map(|t| (t.key.slot(), i64::from(t.sign)))
+                        .chain(eq.rhs.iter().map(|t| (t.key.slot(), -i64::from(t.sign))))
                         .collect(),
                     rule: Some(eq.rule),
                 })
@@ -208,9 +197,9 @@ impl Cells {
     /// Empty buffers, filled report by report with [`Cells::fill`].
     pub(super) fn new() -> Cells {
         Cells {
-            state: vec![State::Absent; SLOTS],
-            bounds: vec![Interval::ANY; SLOTS],
-            why: vec![None; SLOTS],
+            state: vec![State::Absent; Key::SLOTS],
+            bounds: vec![Interval::ANY; Key::SLOTS],
+            why: vec![None; Key::SLOTS],
             used: Vec::new(),
             subtotals: Vec::new(),
             system: Vec::new(),
@@ -228,7 +217,7 @@ impl Cells {
         self.used.clear();
         self.subtotals.clear();
         for v in &report.values {
-            let s = slot(v.key);
+            let s = v.key.slot();
             (self.state[s], self.bounds[s]) = match v.value {
                 Some(x) => (State::Published(x), Interval::point(x)),
                 None if v.key.measure.unit() == Unit::SignedCount => {
@@ -260,7 +249,7 @@ impl Cells {
 
     fn blanks_of(&self, s: usize, out: &mut Vec<Key>) {
         match &self.state[s] {
-            State::Blank { .. } => out.push(key_of(s)),
+            State::Blank { .. } => out.push(Key::at_slot(s)),
             State::Derived(parts) => parts.iter().for_each(|&p| self.blanks_of(p, out)),
             _ => {}
         }
@@ -268,7 +257,7 @@ impl Cells {
 
     /// Whether every cell of `eq` is in the report (a missing cell is not a blank one).
     pub(super) fn has_all(&self, eq: &Equation) -> bool {
-        eq.terms().all(|t| self.state[slot(t.key)] != State::Absent)
+        eq.terms().all(|t| self.state[t.key.slot()] != State::Absent)
     }
 
     /// How `eq` (an exact identity of this year, every cell present) stands on its own. Asked
@@ -276,7 +265,7 @@ impl Cells {
     pub(super) fn local(&self, eq: &Equation) -> Local {
         let side = |terms: &[crate::schema::Term]| {
             terms.iter().fold(Interval::point(0), |acc, t| {
-                acc.add(self.bounds[slot(t.key)].scaled(i64::from(t.sign)))
+                acc.add(self.bounds[t.key.slot()].scaled(i64::from(t.sign)))
             })
         };
         let (stated, parts) = (side(&eq.lhs), side(&eq.rhs));
@@ -284,7 +273,7 @@ impl Cells {
             return Local::Definite { stated, parts };
         }
         let zero = |terms: &[crate::schema::Term]| -> i64 {
-            terms.iter().map(|t| i64::from(t.sign) * self.zero(slot(t.key))).sum()
+            terms.iter().map(|t| i64::from(t.sign) * self.zero(t.key.slot())).sum()
         };
         let (stated0, parts0) = (zero(&eq.lhs), zero(&eq.rhs));
         if stated0 == parts0 {
@@ -294,7 +283,7 @@ impl Cells {
         let short = if stated0 < parts0 { &eq.lhs } else { &eq.rhs };
         let mut blanks = Vec::new();
         for t in short {
-            self.blanks_of(slot(t.key), &mut blanks);
+            self.blanks_of(t.key.slot(), &mut blanks);
         }
         Local::OnlyIf { blanks, stated: stated0, parts: parts0 }
     }
@@ -381,7 +370,7 @@ fn tighten(
         let must = rest.negated().scaled(c);
         let now = bounds[s];
         let next = now.intersect(must);
-        let contradiction = |rule| Contradiction { key: key_of(s), rule, must, can: now };
+        let contradiction = |rule| Contradiction { key: Key::at_slot(s), rule, must, can: now };
         match state[s] {
             State::Published(v) if !must.contains(v) => return Err(contradiction(eq.rule)),
             State::Published(_) => {}
@@ -403,7 +392,7 @@ impl Cells {
     /// The one value the identities leave a blank cell, and the identity that pinned it (after
     /// [`Cells::propagate`]).
     pub(super) fn forced(&self, key: Key) -> Option<(i64, Rule)> {
-        let s = slot(key);
+        let s = key.slot();
         match self.state[s] {
             State::Blank { .. } => self.bounds[s].pinned().map(|v| (v, self.why[s].unwrap_or(Rule::A2))),
             _ => None,

@@ -629,11 +629,11 @@ pub(crate) struct Scratch {
 
 impl Scratch {
     pub(crate) fn new() -> Scratch {
-        Scratch { unknowns: Cells::new(), resolved: vec![None; bounds::SLOTS], used: Vec::new() }
+        Scratch { unknowns: Cells::new(), resolved: vec![None; Key::SLOTS], used: Vec::new() }
     }
 
     fn set(&mut self, key: Key, cell: Resolved) {
-        let s = bounds::slot(key);
+        let s = key.slot();
         if self.resolved[s].is_none() {
             self.used.push(s);
         }
@@ -641,7 +641,7 @@ impl Scratch {
     }
 
     fn value(&self, key: Key) -> Option<i64> {
-        self.resolved[bounds::slot(key)].and_then(|r| r.value)
+        self.resolved[key.slot()].and_then(|r| r.value)
     }
 }
 
@@ -761,7 +761,7 @@ fn resolve(report: &Report, scratch: &mut Scratch) -> Resolution {
     findings.extend(disagreement.map(|d| (usize::MAX, d)));
     // In slot order, which is the keys' order (`slots_are_in_key_order`): no sorting.
     let mut cells = Vec::with_capacity(scratch.used.len());
-    cells.extend((0..bounds::SLOTS).filter_map(|s| Some((bounds::key_of(s), scratch.resolved[s]?))));
+    cells.extend((0..Key::SLOTS).filter_map(|s| Some((Key::at_slot(s), scratch.resolved[s]?))));
     Resolution { cells, inferred, findings }
 }
 
@@ -864,7 +864,7 @@ fn derive(report: &Report, scratch: &mut Scratch) {
             continue;
         }
         let value = parts.map(|p| p.and_then(|r| r.value)).sum::<Option<i64>>();
-        scratch.set(bounds::key_of(sub.group), Resolved { value, origin: Origin::Derived });
+        scratch.set(Key::at_slot(sub.group), Resolved { value, origin: Origin::Derived });
     }
 }
 
@@ -1046,9 +1046,9 @@ mod tests {
     /// slots must be in the keys' order.
     #[test]
     fn slots_are_in_key_order() {
-        let keys: Vec<Key> = (0..bounds::SLOTS).map(bounds::key_of).collect();
+        let keys: Vec<Key> = (0..Key::SLOTS).map(Key::at_slot).collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "slots out of key order");
-        assert!(keys.iter().enumerate().all(|(s, &k)| bounds::slot(k) == s));
+        assert!(keys.iter().enumerate().all(|(s, &k)| k.slot() == s));
     }
 
     /// The carried-over cells of a frame are read the same whether its columns come in one

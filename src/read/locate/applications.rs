@@ -235,7 +235,6 @@ impl<'g> Sheet<'g> {
         self.shown(APP, Template::shown_by(keys));
         // The numbers placed, by key slot: what the subtotals are checked against.
         let mut got: Vec<Option<i64>> = vec![None; Key::SLOTS];
-        let value = |got: &[Option<i64>], key: Key| got[key.slot()];
         for &(item, row) in &placed_rows {
             for &(c, m) in columns {
                 let key = Key::new(item, m);
@@ -251,14 +250,14 @@ impl<'g> Sheet<'g> {
                     Measure::LegalServiceOrg,
                     Measure::OtherOrg,
                 ];
-                let sum: Option<i64> = parts.iter().map(|&m| value(&got, Key::new(item, m))).sum();
+                let sum: Option<i64> = parts.iter().map(|&m| got[Key::new(item, m).slot()]).sum();
                 self.check_subtotal(row, c, sum, &format!("{} 法人或其他组织小计", item.code()));
             }
         }
         for &(group, row) in &subtotal_rows {
             for &(c, m) in columns {
                 let parts = group.members(Template::V2021);
-                let sum: Option<i64> = parts.iter().map(|&i| value(&got, Key::new(i, m))).sum();
+                let sum: Option<i64> = parts.iter().map(|&i| got[Key::new(i, m).slot()]).sum();
                 self.check_subtotal(row, c, sum, &format!("{}.{} subtotal", group.code(), m.code()));
             }
         }
