@@ -674,6 +674,25 @@ const COUNT_UNITS: &[&str] = &["件", "项", "个", "条", "次", "宗", "起"];
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn value(text: &str, unit: Unit, scale: MoneyScale) -> Result<Parsed, ValueError> {
+    plain_digits(text, unit, scale).map_or_else(|| parse_value(text, unit, scale), Ok)
+}
+
+/// Up to 15 ASCII digits (most numbers written as text): the value [`parse_value`] gives them,
+/// without normalising the text first; `None` for anything else.
+fn plain_digits(text: &str, unit: Unit, scale: MoneyScale) -> Option<Parsed> {
+    if !(1..=15).contains(&text.len()) || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = text.parse().ok()?;
+    let value = match unit {
+        Unit::Count | Unit::SignedCount => n,
+        Unit::Money => n.checked_mul(scale.fen())?,
+    };
+    Some(Parsed { value: Some(value), note: None })
+}
+
+/// [`value`]'s whole parse.
+fn parse_value(text: &str, unit: Unit, scale: MoneyScale) -> Result<Parsed, ValueError> {
     let err = |reason| ValueError { raw: text.to_string(), reason };
     let wide: Vec<char> = text.nfkc().collect();
     // `30 80`: two numbers in one cell (a PDF row that lost its column breaks), not 3080.
@@ -788,6 +807,24 @@ pub fn yuan(fen: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Plain digits read by the short way give what the whole parse gives, for every unit
+        /// and money scale (overflow included: the short way leaves it to the parse).
+        #[test]
+        fn plain_digits_read_as_the_whole_parse_reads_them(digits in "[0-9]{1,20}") {
+            for unit in [Unit::Count, Unit::SignedCount, Unit::Money] {
+                for scale in [MoneyScale::Yuan, MoneyScale::WanYuan] {
+                    let whole = parse_value(&digits, unit, scale);
+                    prop_assert_eq!(value(&digits, unit, scale), whole.clone());
+                    if let Some(short) = plain_digits(&digits, unit, scale) {
+                        prop_assert_eq!(Ok(short), whole);
+                    }
+                }
+            }
+        }
+    }
 
     fn row(table: Table) -> Context {
         Context::Row { table, group: None }
