@@ -7,9 +7,11 @@
 //! The unit and the year come from, in order: the manifest, the title cells, the sheet name
 //! (layout 2), the file name, the folder names. Disagreements are diagnostics.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-
 use std::path::Path;
+
+use foldhash::HashMap;
 
 use super::grid::{Cell, Grid};
 use super::locate::{Found, cell_value, locate};
@@ -542,17 +544,23 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
     let table_c = find(TABLE_HEADERS);
     let sheet = grid.name().to_string();
     let at = |r: u32, c: u32| Location::file(path).with_sheet(sheet.clone()).with_cell(r, c);
-    let text = |r: u32, c: u32| -> String {
+    let text = |r: u32, c: u32| -> Cow<'_, str> {
         match grid.get(r, c) {
-            Some(Cell::Text(t)) => t.trim().to_string(),
-            Some(Cell::Number(f)) => number_text(*f),
-            Some(Cell::Other(s)) => s.clone(),
-            None => String::new(),
+            Some(Cell::Text(t)) => Cow::Borrowed(t.trim()),
+            Some(Cell::Number(f)) => Cow::Owned(number_text(*f)),
+            Some(Cell::Other(s)) => Cow::Borrowed(s.as_str()),
+            None => Cow::Borrowed(""),
         }
     };
-    let mut groups: BTreeMap<(u32, i32), Report> = BTreeMap::new();
+    // Each report, with the keys it has a value of.
+    let mut groups: BTreeMap<(u32, i32), (Report, KeySet)> = BTreeMap::new();
     let last_row = grid.sorted().last().map_or(first_row, |c| c.0.0);
     let mut problems = Vec::new();
+    // A unit's rows follow one another, and so do a year's: the last of each resolved is kept;
+    // the items and measures recur in every unit-year: each pair is read once.
+    let mut last_unit: Option<(Cow<'_, str>, u32)> = None;
+    let mut last_year: Option<(Cow<'_, str>, i32)> = None;
+    let mut keys: HashMap<ItemCell, Option<Key>> = HashMap::default();
     for r in first_row + 1..=last_row {
         let (u, y, it) = (text(r, unit_c), text(r, year_c), text(r, item_c));
         if u.is_empty() && y.is_empty() && it.is_empty() {
@@ -564,24 +572,43 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
             location: at(r, c),
             message,
         };
-        let code = match registry().resolve(u.trim_end_matches(".0"), &[]) {
-            Resolution::Found(c) => c,
-            other => {
-                problems.push(unit_problem(at(r, unit_c), &format!("unit {u:?}"), &other));
-                continue;
-            }
+        let code = match &last_unit {
+            Some((last, code)) if *last == u => *code,
+            _ => match registry().resolve(u.trim_end_matches(".0"), &[]) {
+                Resolution::Found(c) => {
+                    last_unit = Some((u.clone(), c));
+                    c
+                }
+                other => {
+                    problems.push(unit_problem(at(r, unit_c), &format!("unit {u:?}"), &other));
+                    continue;
+                }
+            },
         };
-        let Some(year) = year_in(&y) else {
-            problems.push(Diagnostic {
-                severity: Severity::Error,
-                kind: DiagnosticKind::Year,
-                location: at(r, year_c),
-                message: format!("{y:?} is not a year"),
-            });
-            continue;
+        let year = match &last_year {
+            Some((last, year)) if *last == y => *year,
+            _ => match year_in(&y) {
+                Some(year) => {
+                    last_year = Some((y.clone(), year));
+                    year
+                }
+                None => {
+                    problems.push(Diagnostic {
+                        severity: Severity::Error,
+                        kind: DiagnosticKind::Year,
+                        location: at(r, year_c),
+                        message: format!("{y:?} is not a year"),
+                    });
+                    continue;
+                }
+            },
         };
         let table_hint: Option<Table> = table_c.and_then(|c| text(r, c).parse().ok());
-        let Some(key) = tidy_key(&it, measure_c.map(|c| text(r, c)).as_deref(), table_hint) else {
+        let measure = measure_c.map(|c| text(r, c));
+        let key = *keys
+            .entry((it.clone(), measure.clone(), table_hint))
+            .or_insert_with(|| tidy_key(&it, measure.as_deref(), table_hint));
+        let Some(key) = key else {
             problems.push(bad(
                 item_c,
                 format!("{it:?} is no item of the national format, or its measure is missing"),
@@ -589,10 +616,11 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
             continue;
         };
         let parsed = cell_value(grid.get(r, value_c), key.measure.unit(), MoneyScale::Yuan);
-        let report =
-            groups.entry((code, year)).or_insert_with(|| unit_year(path, code, year, vec![sheet.clone()]));
+        let (report, has) = groups
+            .entry((code, year))
+            .or_insert_with(|| (unit_year(path, code, year, vec![sheet.clone()]), KeySet::default()));
         match parsed {
-            Ok(p) if !report.values.iter().any(|v| v.key == key) => report.values.push(Value {
+            Ok(p) if has.insert(key) => report.values.push(Value {
                 key,
                 value: p.value,
                 cell: Some(CellRef { sheet: 0, row: r, col: value_c }),
@@ -616,7 +644,7 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
         }
     }
     loose.extend(problems);
-    let mut out: Vec<Report> = groups.into_values().collect();
+    let mut out: Vec<Report> = groups.into_values().map(|(report, _)| report).collect();
     for report in &mut out {
         for &table in Table::ALL {
             let mut keys = report.values.iter().filter(|v| v.key.table == table).map(|v| v.key).peekable();
@@ -634,6 +662,9 @@ fn tidy(path: &Path, grid: &Grid, loose: &mut Vec<Diagnostic>) -> Option<Vec<Rep
     }
     Some(out)
 }
+
+/// A tidy row's item, measure (if the table has the column) and table (if it names one).
+type ItemCell<'g> = (Cow<'g, str>, Option<Cow<'g, str>>, Option<Table>);
 
 /// A number's text as `{}` shows it; a whole number (a unit code, a year: every row of a tidy
 /// table has two) through the integer formatter, several times cheaper than the float one.
@@ -688,6 +719,62 @@ fn tidy_key(item: &str, measure: Option<&str>, table: Option<Table>) -> Option<K
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A tidy sheet's rows, each read on its own whatever was read before it: units and years
+    /// alternating, a unit or year that cannot be read on two rows in a row (each said), an
+    /// item read once and met again, a cell given twice (the first row kept).
+    #[test]
+    fn a_tidy_sheets_rows_are_read_each_on_its_own() {
+        let rows: &[&[&str]] = &[
+            &["unit", "year", "item", "measure", "value"],
+            &["新源县", "2022", "applications.new_received.natural_person", "", "3"],
+            &["654025", "2022", "new_received", "legal_service_org", "4"],
+            &["伊宁县", "2022", "new_received", "natural_person", "5"],
+            &["新源县", "2021", "new_received", "natural_person", "6"],
+            &["新源县", "2022", "new_received", "natural_person", "7"],
+            &["无此县", "2022", "new_received", "natural_person", "8"],
+            &["无此县", "2022", "new_received", "natural_person", "9"],
+            &["新源县", "二〇二二", "new_received", "natural_person", "10"],
+            &["新源县", "二〇二二", "new_received", "natural_person", "11"],
+            &["新源县", "2022", "no_such_item", "natural_person", "12"],
+            &["新源县", "2022", "no_such_item", "natural_person", "13"],
+        ];
+        let mut grid = Grid::new("tidy");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, text) in row.iter().enumerate() {
+                grid.set(r as u32, c as u32, Cell::Text(text.to_string()));
+            }
+        }
+        let mut loose = Vec::new();
+        let reports = tidy(Path::new("t.xlsx"), &grid, &mut loose).expect("a tidy sheet");
+        let value = |code: u32, year: i32, m: Measure| {
+            let r = reports.iter().find(|r| (r.division_code, r.year) == (code, year)).expect("report");
+            r.get(Key::new(Item::NewReceived, m)).and_then(|v| v.value)
+        };
+        assert_eq!(reports.len(), 3);
+        assert_eq!(value(654025, 2022, Measure::NaturalPerson), Some(3));
+        assert_eq!(value(654025, 2022, Measure::LegalServiceOrg), Some(4));
+        assert_eq!(value(654021, 2022, Measure::NaturalPerson), Some(5));
+        assert_eq!(value(654025, 2021, Measure::NaturalPerson), Some(6));
+        let xinyuan = reports.iter().find(|r| (r.division_code, r.year) == (654025, 2022)).expect("report");
+        let twice: Vec<u32> = xinyuan
+            .diagnostics
+            .iter()
+            .filter(|d| d.kind == DiagnosticKind::DuplicateCell)
+            .filter_map(|d| d.location.cell.map(|c| c.0))
+            .collect();
+        assert_eq!(twice, [5]);
+        let said = |kind: DiagnosticKind| -> Vec<u32> {
+            loose.iter().filter(|d| d.kind == kind).filter_map(|d| d.location.cell.map(|c| c.0)).collect()
+        };
+        assert_eq!(said(DiagnosticKind::Year), [8, 9]);
+        let unknown: Vec<u32> = loose
+            .iter()
+            .filter(|d| d.kind != DiagnosticKind::Year)
+            .filter_map(|d| d.location.cell.map(|c| c.0))
+            .collect();
+        assert_eq!(unknown, [6, 7, 10, 11], "{loose:#?}");
+    }
 
     #[test]
     fn years_in_names() {
