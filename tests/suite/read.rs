@@ -418,3 +418,66 @@ fn a_tables_template_is_what_its_cells_show_in_every_layout() {
     let (reports, _) = xxgk::read::from_grid("新源县.xlsx", &[grid], None, None);
     assert_eq!(reports[0].template_of(Table::Proactive), Template::V2021);
 }
+
+#[test]
+fn written_subtotals_are_checked_against_their_own_rows_parts() {
+    // A 法人或其他组织小计 column and a group row with numbers: each written subtotal is checked
+    // against the numbers of its own row (the column) or of its group's rows (the group row).
+    let head = [
+        "",
+        "自然人",
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+        "法人或其他组织小计",
+        "总计",
+    ];
+    let members = [
+        "1.属于国家秘密",
+        "2.其他法律行政法规禁止公开",
+        "3.危及“三安全一稳定”",
+        "4.保护第三方合法权益",
+        "5.属于三类内部事务信息",
+        "6.属于四类过程性信息",
+        "7.属于行政执法案卷",
+        "8.属于行政查询事项",
+    ];
+    let mut rows: Vec<Vec<&str>> = vec![
+        head.to_vec(),
+        vec!["一、本年新收政府信息公开申请数量", "3", "1", "0", "0", "2", "0", "3", "6"],
+        vec!["二、上年结转政府信息公开申请数量", "1", "0", "0", "0", "0", "1", "5", "2"],
+        vec!["三、本年度办理结果"],
+        // 自然人 (1 + 1) and 总计 (1 + 2 + 1) agree with the members; 商业企业 (2) does not.
+        vec!["（三）不予公开", "2", "1", "0", "0", "0", "0", "", "4"],
+    ];
+    for (i, label) in members.iter().enumerate() {
+        let (person, firm, total) = match i {
+            0 | 7 => ("1", "0", "1"),
+            1 => ("0", "2", "2"),
+            _ => ("0", "0", "0"),
+        };
+        rows.push(vec![label, person, firm, "0", "0", "0", "0", firm, total]);
+    }
+    let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+    let (reports, loose) =
+        xxgk::read::from_grid("新源县.xlsx", &[text_grid("表三", &rows)], Some("新源县"), Some(2022));
+    assert_eq!(reports.len(), 1, "{loose:?}");
+    let r = &reports[0];
+    assert_eq!(r.get(Key::new(Item::CarriedOver, Measure::OtherOrg)).map(|v| v.value), Some(Some(1)));
+    let subtotals: Vec<(String, &str)> = r
+        .diagnostics
+        .iter()
+        .chain(&loose)
+        .filter(|d| d.kind == DiagnosticKind::Subtotal)
+        .map(|d| (d.location.to_string(), d.message.as_str()))
+        .collect();
+    assert_eq!(subtotals.len(), 2, "{subtotals:#?}");
+    assert!(
+        subtotals[0].0.ends_with("H3") && subtotals[0].1.ends_with("written as 5 but its parts sum to 1")
+    );
+    assert!(
+        subtotals[1].0.ends_with("C5") && subtotals[1].1.ends_with("written as 1 but its parts sum to 2")
+    );
+}

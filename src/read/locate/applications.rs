@@ -233,13 +233,19 @@ impl<'g> Sheet<'g> {
         let keys =
             placed_rows.iter().flat_map(|&(item, _)| columns.iter().map(move |&(_, m)| Key::new(item, m)));
         self.shown(APP, Template::shown_by(keys));
-        // The numbers placed, by key slot: what the subtotals are checked against.
-        let mut got: Vec<Option<i64>> = vec![None; Key::SLOTS];
-        for &(item, row) in &placed_rows {
-            for &(c, m) in columns {
-                let key = Key::new(item, m);
-                if let Some(v) = self.place(key, row, c, MoneyScale::Yuan) {
-                    got[key.slot()] = Some(v);
+        // The numbers placed, by row and column: what the subtotals are checked against. A key
+        // is placed at most once, from the first row of its item, which is where it is kept.
+        let width = columns.len();
+        let mut got: Vec<Option<i64>> = vec![None; placed_rows.len() * width];
+        let part = |got: &[Option<i64>], item: Item, m: Measure| {
+            let row = placed_rows.iter().position(|&(i, _)| i == item)?;
+            let column = columns.iter().position(|&(_, x)| x == m)?;
+            got[row * width + column]
+        };
+        for (at, &(item, row)) in placed_rows.iter().enumerate() {
+            for (column, &(c, m)) in columns.iter().enumerate() {
+                if let Some(v) = self.place(Key::new(item, m), row, c, MoneyScale::Yuan) {
+                    got[at * width + column] = Some(v);
                 }
             }
             if let Some(c) = subtotal {
@@ -250,14 +256,14 @@ impl<'g> Sheet<'g> {
                     Measure::LegalServiceOrg,
                     Measure::OtherOrg,
                 ];
-                let sum: Option<i64> = parts.iter().map(|&m| got[Key::new(item, m).slot()]).sum();
+                let sum: Option<i64> = parts.iter().map(|&m| part(&got, item, m)).sum();
                 self.check_subtotal(row, c, sum, &format!("{} 法人或其他组织小计", item.code()));
             }
         }
         for &(group, row) in &subtotal_rows {
             for &(c, m) in columns {
                 let parts = group.members(Template::V2021);
-                let sum: Option<i64> = parts.iter().map(|&i| got[Key::new(i, m).slot()]).sum();
+                let sum: Option<i64> = parts.iter().map(|&i| part(&got, i, m)).sum();
                 self.check_subtotal(row, c, sum, &format!("{}.{} subtotal", group.code(), m.code()));
             }
         }
