@@ -517,30 +517,62 @@ fn build_index() -> Index {
 /// assert_eq!(label("招商引资", Context::Any), Lookup::NotFound);
 /// ```
 pub fn label(text: &str, ctx: Context) -> Lookup {
-    let folded = fold(text);
-    if is_corner_note(&folded.core) {
-        return match ctx {
-            Context::Any | Context::Column { table: Table::Applications } => {
-                Lookup::Found(Label::Header(Header::CornerNote))
-            }
-            _ => Lookup::NotFound,
-        };
-    }
-    if folded.core.is_empty() {
-        return Lookup::NotFound;
-    }
-    let idx = index();
-    if let Some(entries) = idx.exact.get(&folded.core) {
-        let found = choose(entries.iter().copied(), &folded, ctx);
-        if found != Lookup::NotFound {
-            return found;
+    Readings::of(text).label(ctx)
+}
+
+/// [`label`] taken apart: a text folded and matched against the exact labels once, then read
+/// in each context it is asked in (a reader asks one text as a column, a row and a title).
+pub(crate) struct Readings {
+    folded: Folded,
+    corner: bool,
+    exact: &'static [Entry],
+    title: Option<Table>,
+    /// The keyword matches, found when an exact match does not decide.
+    keywords: std::cell::OnceCell<Vec<Entry>>,
+}
+
+impl Readings {
+    pub(crate) fn of(text: &str) -> Readings {
+        let folded = fold(text);
+        let exact = index().exact.get(&folded.core).map_or(&[][..], Vec::as_slice);
+        Readings {
+            corner: is_corner_note(&folded.core),
+            title: title_by_keyword(&folded.core),
+            folded,
+            exact,
+            keywords: std::cell::OnceCell::new(),
         }
     }
-    if let (Some(title), Context::Any | Context::Title) = (title_by_keyword(&folded.core), ctx) {
-        return Lookup::Found(Label::Title(title));
+
+    /// What the text reads as in `ctx` (see [`label`]).
+    pub(crate) fn label(&self, ctx: Context) -> Lookup {
+        let folded = &self.folded;
+        if self.corner {
+            return match ctx {
+                Context::Any | Context::Column { table: Table::Applications } => {
+                    Lookup::Found(Label::Header(Header::CornerNote))
+                }
+                _ => Lookup::NotFound,
+            };
+        }
+        if folded.core.is_empty() {
+            return Lookup::NotFound;
+        }
+        if !self.exact.is_empty() {
+            let found = choose(self.exact.iter().copied(), folded, ctx);
+            if found != Lookup::NotFound {
+                return found;
+            }
+        }
+        if let (Some(title), Context::Any | Context::Title) = (self.title, ctx) {
+            return Lookup::Found(Label::Title(title));
+        }
+        let hits = self.keywords.get_or_init(|| {
+            let keywords = &index().keywords;
+            keywords.iter().filter(|(kw, _)| folded.core.contains(kw.as_str())).map(|(_, e)| *e).collect()
+        });
+        choose(hits.iter().copied(), folded, ctx)
     }
-    let hits = idx.keywords.iter().filter(|(kw, _)| folded.core.contains(kw.as_str())).map(|(_, e)| *e);
-    choose(hits, &folded, ctx)
 }
 
 fn is_corner_note(core: &str) -> bool {

@@ -10,7 +10,7 @@ mod proactive;
 mod review;
 
 use super::grid::{Cell, Grid};
-use crate::normalize::{self, Context, Label, Lookup, MoneyScale, Parsed, ValueError, label};
+use crate::normalize::{self, Context, Label, Lookup, MoneyScale, Parsed, Readings, ValueError, label};
 use crate::report::DiagnosticKind;
 use crate::schema::{Item, Key, KeySet, Measure, Severity, Table, Template, Unit};
 
@@ -58,6 +58,9 @@ struct Sheet<'g> {
 struct Labels {
     ids: HashMap<String, u32>,
     answers: Vec<Vec<(Context, Lookup)>>,
+    /// The current sheet's texts folded and matched so far, by number: a text new to the
+    /// thread (a title, a note) is asked in every pass's context, and folded once for all.
+    readings: HashMap<u32, Readings>,
 }
 
 thread_local! {
@@ -100,6 +103,7 @@ const REV: Table = Table::ReviewLitigation;
 const PRO: Table = Table::Proactive;
 
 pub(super) fn locate(grid: &Grid) -> Found {
+    LABELS.with(|labels| labels.borrow_mut().readings.clear());
     let mut sheet = Sheet { grid, found: Found::default(), placed: KeySet::default() };
     let texts: Vec<Text> = grid
         .sorted()
@@ -135,12 +139,12 @@ impl<'g> Sheet<'g> {
     fn look_id(&self, id: Option<u32>, text: &str, ctx: Context) -> Lookup {
         let Some(id) = id else { return label(text, ctx) };
         LABELS.with(|labels| {
-            let mut labels = labels.borrow_mut();
-            let answers = &mut labels.answers[id as usize];
+            let Labels { answers, readings, .. } = &mut *labels.borrow_mut();
+            let answers = &mut answers[id as usize];
             if let Some((_, hit)) = answers.iter().find(|(c, _)| *c == ctx) {
                 return hit.clone();
             }
-            let answer = label(text, ctx);
+            let answer = readings.entry(id).or_insert_with(|| Readings::of(text)).label(ctx);
             answers.push((ctx, answer.clone()));
             answer
         })
