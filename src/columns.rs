@@ -65,19 +65,16 @@ pub(crate) fn categorical_dtype() -> DataType {
     DataType::from_categories(Categories::global())
 }
 
-/// A polars `Enum` column from category indices into `categories` (an index past them is an
-/// error).
+/// A polars `Enum` column from category indices into `categories`.
 pub(crate) fn enum_column(
     name: &str,
     categories: &[&str],
     indices: impl Iterator<Item = u8>,
 ) -> Result<Column> {
-    let err = |e| polars_error(name, e);
-    let every = UInt8Chunked::from_vec(name.into(), (0..=u8::MAX).take(categories.len()).collect());
-    let every =
-        Series::from_cats_and_dtype(&every.into_series(), &enum_dtype(categories), true).map_err(err)?;
-    let rows: Vec<IdxSize> = indices.map(IdxSize::from).collect();
-    every.take_slice(&rows).map(Column::from).map_err(err)
+    let physical = UInt8Chunked::from_vec(name.into(), indices.collect::<Vec<u8>>()).into_series();
+    Series::from_cats_and_dtype(&physical, &enum_dtype(categories), true)
+        .map(Column::from)
+        .map_err(|e| polars_error(name, e))
 }
 
 /// A categorical column from strings, each distinct string hashed into the categories once.
@@ -126,30 +123,10 @@ pub(crate) fn category_ids(name: &str, distinct: &[&str]) -> Result<Vec<u32>> {
     Ok(ids.u32().map_err(err)?.iter().map(|id| id.unwrap_or(0)).collect())
 }
 
-/// A categorical column from a chunked array of category ids that [`category_ids`] gave (null
-/// where null; an id the categories do not hold is an error).
-///
-/// polars checks a column of ids against the categories id by id (most of the time a frame's
-/// columns took to make): the ids from the least to the greatest are checked once each and the
-/// rows gathered from them instead, where that span is no longer than the column.
+/// A categorical column from a chunked array of category ids that [`category_ids`] gave.
 pub(crate) fn categorical_ids(name: &str, ids: UInt32Chunked) -> Result<Column> {
     let err = |e| polars_error(name, e);
-    let dtype = categorical_dtype();
-    let span = ids.min().zip(ids.max()).filter(|&(lo, hi)| ((hi - lo) as usize) < ids.len());
-    let Some((lo, hi)) = span else {
-        return Series::from_cats_and_dtype(&ids.into_series(), &dtype, true).map(Column::from).map_err(err);
-    };
-    let every = UInt32Chunked::from_vec(name.into(), (lo..=hi).collect());
-    let every = Series::from_cats_and_dtype(&every.into_series(), &dtype, false).map_err(err)?;
-    // Null rows hold any value: wrapping, it stays out of the way.
-    let rows: IdxCa = ids.apply_values(|id| id.wrapping_sub(lo));
-    let column = every.take(&rows).map_err(err)?;
-    if column.null_count() != rows.null_count() {
-        return Err(err(PolarsError::ComputeError(
-            format!("found an invalid category id when making column {name}").into(),
-        )));
-    }
-    Ok(column.into())
+    Series::from_cats_and_dtype(&ids.into_series(), &categorical_dtype(), true).map(Column::from).map_err(err)
 }
 
 /// A column of `values`, null where `valid` is false (both moved in, nothing copied).
@@ -498,46 +475,4 @@ fn check_probes(found: &DataFrame, spec: &Spec) -> Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn category_ids_gathered_make_the_column_their_strings_make() {
-        let rows = [Some("七里河区"), Some("A1"), None, Some("七里河区"), Some("B12"), None, Some("A1")];
-        let distinct = ["七里河区", "A1", "B12"];
-        let _held = category_mapping();
-        let ids = category_ids("cell", &distinct).expect("ids");
-        let at = |s: &str| ids[distinct.iter().position(|d| *d == s).expect("distinct")];
-        let physical: Vec<Option<u32>> = rows.iter().map(|r| r.map(at)).collect();
-        let made = categorical_ids("cell", UInt32Chunked::new("cell".into(), &physical)).expect("column");
-        let cast = Series::new("cell".into(), &rows).cast(&categorical_dtype()).expect("cast");
-        assert_eq!(made.dtype(), cast.dtype());
-        assert!(made.as_materialized_series().equals_missing(&cast), "{made:?}");
-        let strings = made.cast(&DataType::String).expect("strings");
-        assert_eq!(strings.str().expect("str").iter().collect::<Vec<_>>(), rows);
-    }
-
-    #[test]
-    fn an_id_the_categories_do_not_hold_is_an_error() {
-        let _held = category_mapping();
-        let valid = category_ids("file", &["新源县.xlsx"]).expect("ids")[0];
-        let unheld = u32::MAX - 7;
-        // Gathered from a short span of ids, and checked id by id over a long one.
-        for ids in [vec![Some(unheld), None, Some(unheld + 1), Some(unheld)], vec![Some(valid), Some(unheld)]]
-        {
-            let column = categorical_ids("file", UInt32Chunked::new("file".into(), &ids));
-            assert!(column.is_err(), "{ids:?}: {column:?}");
-        }
-        let fine = categorical_ids("file", UInt32Chunked::new("file".into(), &[Some(valid), None]));
-        assert_eq!(fine.expect("column").null_count(), 1);
-        let codes = ["forced", "only_if"];
-        let column = enum_column("kind", &codes, [1, 0, 1].into_iter()).expect("column");
-        let strings = column.cast(&DataType::String).expect("strings");
-        let strings: Vec<Option<&str>> = strings.str().expect("str").iter().collect();
-        assert_eq!(strings, [Some("only_if"), Some("forced"), Some("only_if")]);
-        assert!(enum_column("kind", &codes, [0, 2].into_iter()).is_err());
-    }
 }

@@ -364,7 +364,8 @@ impl TidyBuilder {
         );
         let (value, published) = (std::mem::take(&mut self.value), std::mem::take(&mut self.published));
         let (has_sheet, has_cell) = (std::mem::take(&mut self.has_sheet), std::mem::take(&mut self.has_cell));
-        // The columns are made side by side on the threads.
+        // The columns are made side by side on the threads (most of the time goes to polars
+        // checking each category id against its categories).
         type Task<'a> = Box<dyn FnOnce() -> Result<Vec<Column>> + Send + 'a>;
         let one = |c: Column| Ok(vec![c]);
         let tasks: Vec<Task> = vec![
