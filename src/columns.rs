@@ -476,3 +476,44 @@ fn check_probes(found: &DataFrame, spec: &Spec) -> Result<()> {
     }
     Ok(())
 }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn category_ids_make_the_column_their_strings_make() {
+        let rows = [Some("七里河区"), Some("A1"), None, Some("七里河区"), Some("B12"), None, Some("A1")];
+        let distinct = ["七里河区", "A1", "B12"];
+        let _held = category_mapping();
+        let ids = category_ids("cell", &distinct).expect("ids");
+        let at = |s: &str| ids[distinct.iter().position(|d| *d == s).expect("distinct")];
+        let physical: Vec<Option<u32>> = rows.iter().map(|r| r.map(at)).collect();
+        let made = categorical_ids("cell", UInt32Chunked::new("cell".into(), &physical)).expect("column");
+        let cast = Series::new("cell".into(), &rows).cast(&categorical_dtype()).expect("cast");
+        assert_eq!(made.dtype(), cast.dtype());
+        assert!(made.as_materialized_series().equals_missing(&cast), "{made:?}");
+        let strings = made.cast(&DataType::String).expect("strings");
+        assert_eq!(strings.str().expect("str").iter().collect::<Vec<_>>(), rows);
+    }
+
+    #[test]
+    fn an_id_the_categories_do_not_hold_is_an_error() {
+        let _held = category_mapping();
+        let valid = category_ids("file", &["新源县.xlsx"]).expect("ids")[0];
+        let unheld = u32::MAX - 7;
+        // Unheld ids alone (with a null), and one beside a held id.
+        for ids in [vec![Some(unheld), None, Some(unheld + 1), Some(unheld)], vec![Some(valid), Some(unheld)]]
+        {
+            let column = categorical_ids("file", UInt32Chunked::new("file".into(), &ids));
+            assert!(column.is_err(), "{ids:?}: {column:?}");
+        }
+        let fine = categorical_ids("file", UInt32Chunked::new("file".into(), &[Some(valid), None]));
+        assert_eq!(fine.expect("column").null_count(), 1);
+        let codes = ["forced", "only_if"];
+        let column = enum_column("kind", &codes, [1, 0, 1].into_iter()).expect("column");
+        let strings = column.cast(&DataType::String).expect("strings");
+        let strings: Vec<Option<&str>> = strings.str().expect("str").iter().collect();
+        assert_eq!(strings, [Some("only_if"), Some("forced"), Some("only_if")]);
+        assert!(enum_column("kind", &codes, [0, 2].into_iter()).is_err());
+    }
+}
