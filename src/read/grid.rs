@@ -48,6 +48,25 @@ pub struct Grid {
     /// each cell's place in that source, or `None` where it has none. Absent: cells are their
     /// own place.
     origins: Option<HashMap<(u32, u32), (u32, u32)>>,
+    /// Each cell's place in `cells` by position, once the grid is complete (see
+    /// [`Grid::index`]); dropped by any change.
+    index: Option<Index>,
+}
+
+/// The places of a grid's cells in the box from its first row to its last, column 0 to its
+/// widest: [`Grid::get`] without a search.
+#[derive(Clone, Debug)]
+struct Index {
+    first_row: u32,
+    width: u32,
+    /// Row-major over the box; [`Index::NONE`] where no cell is stored.
+    at: Vec<u16>,
+}
+
+impl Index {
+    const NONE: u16 = u16::MAX;
+    /// The largest box indexed (64 KiB of places); a grid spread wider is searched.
+    const MAX_AREA: usize = 32_768;
 }
 
 /// The most cells a merged region may cover (a region over a whole sheet would otherwise cost
@@ -82,6 +101,7 @@ impl Grid {
     /// assert_eq!(grid.get(2, 3), Some(&Cell::Number(5.0)));
     /// ```
     pub fn set(&mut self, row: u32, col: u32, cell: Cell) {
+        self.index = None;
         let at = (row, col);
         let empty = matches!(&cell, Cell::Text(t) if t.trim().is_empty());
         if self.cells.last().is_none_or(|(last, _)| *last < at) {
@@ -154,7 +174,34 @@ impl Grid {
     /// assert_eq!(xxgk::read::Grid::new("s").get(0, 0), None);
     /// ```
     pub fn get(&self, row: u32, col: u32) -> Option<&Cell> {
+        if let Some(index) = &self.index {
+            let place = (row.checked_sub(index.first_row)? as usize)
+                .checked_mul(index.width as usize)?
+                .checked_add(col as usize)
+                .filter(|_| col < index.width)?;
+            let i = *index.at.get(place)?;
+            return (i != Index::NONE).then(|| &self.cells[usize::from(i)].1);
+        }
         self.cells.binary_search_by_key(&(row, col), |(k, _)| *k).ok().map(|i| &self.cells[i].1)
+    }
+
+    /// Index the cells by position, for a grid that is complete: [`Grid::get`] then finds a
+    /// cell without a search (a table is read a cell at a time). Only a grid whose cells fit in
+    /// a box of 32,768 positions is indexed; any change drops the index.
+    pub(crate) fn index(&mut self) {
+        self.index = None;
+        let (Some(first), Some(last)) = (self.cells.first(), self.cells.last()) else { return };
+        let (first_row, rows) = (first.0.0, (last.0.0 - first.0.0) as usize + 1);
+        let width = self.cells.iter().map(|((_, c), _)| c + 1).max().unwrap_or(0);
+        let area = rows.saturating_mul(width as usize);
+        if area > Index::MAX_AREA {
+            return;
+        }
+        let mut at = vec![Index::NONE; area];
+        for (i, ((r, c), _)) in self.cells.iter().enumerate() {
+            at[(r - first_row) as usize * width as usize + *c as usize] = i as u16;
+        }
+        self.index = Some(Index { first_row, width, at });
     }
 
     /// The text a reader sees at `(row, col)`: the cell's own text, or the text of the merged
@@ -224,5 +271,47 @@ impl Grid {
     /// Every stored cell in reading order (row by row, left to right).
     pub(crate) fn sorted(&self) -> impl Iterator<Item = ((u32, u32), &Cell)> {
         self.cells.iter().map(|(k, v)| (*k, v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// An indexed grid finds what a searched one finds at every position, inside its box
+        /// and around it, and again after a change (which drops the index).
+        #[test]
+        fn an_indexed_grid_finds_what_a_searched_one_finds(
+            cells in proptest::collection::vec((0u32..40, 0u32..12, -5i32..5), 0..120),
+            far in proptest::option::of((0u32..5000, 0u32..200)),
+            change in (0u32..42, 0u32..14),
+        ) {
+            let mut searched = Grid::new("s");
+            for &(r, c, v) in &cells {
+                searched.set(r, c, if v < 0 { Cell::Text(String::new()) } else { Cell::Number(f64::from(v)) });
+            }
+            if let Some((r, c)) = far {
+                searched.set(r, c, Cell::Text("far".into()));
+            }
+            let mut indexed = searched.clone();
+            indexed.index();
+            // Indexed where the box from the first row to the last, column 0 to the widest, is
+            // at most 32,768 positions.
+            let rows: Vec<u32> = searched.sorted().map(|((r, _), _)| r).collect();
+            let width = searched.sorted().map(|((_, c), _)| c + 1).max().unwrap_or(0);
+            let area = rows.first().zip(rows.last()).map(|(a, b)| (b - a + 1) as usize * width as usize);
+            prop_assert_eq!(indexed.index.is_some(), area.is_some_and(|a| a <= 32_768));
+            let same = |a: &Grid, b: &Grid| (0..45).all(|r| (0..16).all(|c| a.get(r, c) == b.get(r, c)));
+            prop_assert!(same(&indexed, &searched));
+            if let Some((r, c)) = far {
+                prop_assert_eq!(indexed.get(r, c), searched.get(r, c));
+            }
+            indexed.set(change.0, change.1, Cell::Number(99.0));
+            searched.set(change.0, change.1, Cell::Number(99.0));
+            prop_assert!(indexed.index.is_none());
+            prop_assert!(same(&indexed, &searched));
+        }
     }
 }

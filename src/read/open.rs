@@ -587,6 +587,7 @@ fn push_grid(
             for (a, b) in merges {
                 g.merge(a, b);
             }
+            g.index();
             grids.push(g);
         }
         Err(Stop::Sheet(d)) => notes.push(d),
