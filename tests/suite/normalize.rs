@@ -376,3 +376,22 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// A text of digits alone (a count written as text) is no label in any context: the reader
+    /// gives such texts no look-up at all.
+    #[test]
+    fn digits_alone_are_no_label(digits in "[0-9]{1,12}") {
+        let mut contexts = vec![Context::Any, Context::Title];
+        for &table in Table::ALL {
+            contexts.push(Context::Column { table });
+            contexts.push(Context::Row { table, group: None });
+            for &group in Item::ALL.iter().filter(|i| i.table() == table) {
+                contexts.push(Context::Row { table, group: Some(group) });
+            }
+        }
+        for ctx in contexts {
+            prop_assert_eq!(label(&digits, ctx), Lookup::NotFound, "{:?}", ctx);
+        }
+    }
+}

@@ -74,9 +74,16 @@ const MAX_LABELS: usize = 100_000;
 /// A text of the sheet: its cell, the text, and its number in the label cache.
 type Text<'g> = ((u32, u32), &'g str, Option<u32>);
 
+/// The number [`label_id`] gives a text of ASCII digits alone (a count written as text, a third
+/// of a national set's texts): never a label in any context, so never looked up.
+const DIGITS: u32 = u32::MAX;
+
 /// `text`'s number in this thread's label cache, numbered now if new (`None` once the cache is
-/// full).
+/// full); [`DIGITS`] for a text of digits alone.
 fn label_id(text: &str) -> Option<u32> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(DIGITS);
+    }
     LABELS.with(|labels| {
         let mut labels = labels.borrow_mut();
         if let Some(&id) = labels.ids.get(text) {
@@ -138,6 +145,9 @@ impl<'g> Sheet<'g> {
     /// [`Sheet::look`] of a text already numbered by [`label_id`].
     fn look_id(&self, id: Option<u32>, text: &str, ctx: Context) -> Lookup {
         let Some(id) = id else { return label(text, ctx) };
+        if id == DIGITS {
+            return Lookup::NotFound;
+        }
         LABELS.with(|labels| {
             let Labels { answers, readings, .. } = &mut *labels.borrow_mut();
             let answers = &mut answers[id as usize];
