@@ -93,9 +93,9 @@ pub struct Registry {
     /// Official names and unique short forms → indices.
     by_name: HashMap<String, Vec<usize>>,
     children: HashMap<u32, Vec<u32>>,
-    /// The lengths (in characters) of the names starting with each character, longest first:
-    /// [`Registry::find_in`] tries only these at each position of a text.
-    lengths: HashMap<char, Vec<usize>>,
+    /// The lengths (in characters) of the names [`Registry::find_in`] accepts, by the character
+    /// they end with (a few: 县, 区, 市, …): it tries only these, where such a character is.
+    ends: Vec<(char, Vec<usize>)>,
 }
 
 /// The registry embedded from `data/divisions.csv`, parsed on first use.
@@ -275,17 +275,64 @@ impl Registry {
             }
         }
         by_name.extend(short);
-        let mut lengths: HashMap<char, Vec<usize>> = HashMap::new();
-        for name in by_name.keys() {
-            if let Some(first) = name.chars().next() {
-                lengths.entry(first).or_default().push(name.chars().count());
+        let mut ends: Vec<(char, Vec<usize>)> = Vec::new();
+        for (name, idx) in &by_name {
+            let (Some(last), n) = (name.chars().last(), name.chars().count()) else { continue };
+            if n < 2 || !Registry::accepted(&divisions, name, idx) {
+                continue;
+            }
+            match ends.iter_mut().find(|(c, _)| *c == last) {
+                Some((_, lengths)) => lengths.push(n),
+                None => ends.push((last, vec![n])),
             }
         }
-        for v in lengths.values_mut() {
-            v.sort_unstable_by(|a, b| b.cmp(a));
-            v.dedup();
+        for (_, lengths) in &mut ends {
+            lengths.sort_unstable();
+            lengths.dedup();
         }
-        Registry { divisions, by_code, by_name, children, lengths }
+        Registry { divisions, by_code, by_name, children, ends }
+    }
+
+    /// Whether `name` (a key of `by_name`, naming the divisions `idx`) counts when found inside
+    /// a longer text: an official name, or a short form with its suffix (新源县, not 新源, which
+    /// is too easily part of other words).
+    fn accepted(divisions: &[Division], name: &str, idx: &[usize]) -> bool {
+        idx.iter().any(|&k| divisions[k].name == name)
+            || matches!(name.chars().last(), Some('县' | '州' | '市' | '区' | '旗' | '盟'))
+    }
+
+    /// The units `text` names, from the left, each name as long as it goes and the next looked
+    /// for after it: for each mention, the codes of the divisions carrying that name.
+    fn mentions(&self, text: &str) -> Vec<Vec<u32>> {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let at = |i: usize| chars.get(i).map_or(text.len(), |c| c.0);
+        // The longest name starting at each character, found from where names end.
+        let mut longest = vec![0usize; chars.len()];
+        for (j, &(_, c)) in chars.iter().enumerate() {
+            let Some((_, lengths)) = self.ends.iter().find(|(e, _)| *e == c) else { continue };
+            for &len in lengths.iter().take_while(|&&len| len <= j + 1) {
+                let (start, piece) = (j + 1 - len, &text[at(j + 1 - len)..at(j + 1)]);
+                if len > longest[start]
+                    && self
+                        .by_name
+                        .get(piece)
+                        .is_some_and(|idx| Registry::accepted(&self.divisions, piece, idx))
+                {
+                    longest[start] = len;
+                }
+            }
+        }
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let len = longest[i];
+            if len > 0 {
+                let idx = &self.by_name[&text[at(i)..at(i + len)]];
+                found.push(idx.iter().map(|&k| self.divisions[k].code).collect());
+            }
+            i += len.max(1);
+        }
+        found
     }
 
     /// The number of divisions.
@@ -476,27 +523,7 @@ impl Registry {
     /// assert_eq!(reg.find_in("2022年政府信息公开工作年度报告", &[]), Resolution::NotFound);
     /// ```
     pub fn find_in(&self, text: &str, hints: &[&str]) -> Resolution {
-        let chars: Vec<(usize, char)> = text.char_indices().collect();
-        let mut found: Vec<Vec<u32>> = Vec::new();
-        let mut i = 0;
-        while i < chars.len() {
-            let mut matched = 0;
-            let lengths = self.lengths.get(&chars[i].1).map_or(&[][..], Vec::as_slice);
-            for &len in lengths.iter().filter(|&&l| l >= 2 && l <= chars.len() - i) {
-                let end = chars.get(i + len).map_or(text.len(), |c| c.0);
-                let piece = &text[chars[i].0..end];
-                // Bare short forms (新源) are too easily part of other words; require a suffix.
-                let Some(idx) = self.by_name.get(piece) else { continue };
-                let official = idx.iter().any(|&k| self.divisions[k].name == piece);
-                if official || matches!(piece.chars().last(), Some('县' | '州' | '市' | '区' | '旗' | '盟'))
-                {
-                    found.push(idx.iter().map(|&k| self.divisions[k].code).collect());
-                    matched = len;
-                    break;
-                }
-            }
-            i += matched.max(1);
-        }
+        let found = self.mentions(text);
         if found.is_empty() {
             return Resolution::NotFound;
         }
@@ -557,5 +584,53 @@ mod tests {
         assert_eq!(reg.resolve("鼓楼区", &["江苏省/徐州市/"]), Resolution::Found(320302));
         // 伊宁 is both 伊宁市 and 伊宁县.
         assert_eq!(reg.resolve("伊宁", &[]), Resolution::Ambiguous(vec![654002, 654021]));
+    }
+
+    /// [`Registry::mentions`] by brute force: at each character from the left, the longest
+    /// accepted name starting there, then on after it.
+    fn mentions_by_trying_every_piece(reg: &Registry, text: &str) -> Vec<Vec<u32>> {
+        let chars: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+        let n = chars.len() - 1;
+        let (mut found, mut i) = (Vec::new(), 0);
+        while i < n {
+            let longest = (2..=n - i).rev().find_map(|len| {
+                let piece = &text[chars[i]..chars[i + len]];
+                let idx =
+                    reg.by_name.get(piece).filter(|idx| Registry::accepted(&reg.divisions, piece, idx))?;
+                Some((len, idx.iter().map(|&k| reg.divisions[k].code).collect::<Vec<u32>>()))
+            });
+            match longest {
+                Some((len, codes)) => {
+                    found.push(codes);
+                    i += len;
+                }
+                None => i += 1,
+            }
+        }
+        found
+    }
+
+    proptest::proptest! {
+        /// Names found from where they end are the names every piece of the text would give:
+        /// texts of official names, short forms with and without their suffix, and filler.
+        #[test]
+        fn names_found_from_their_ends_are_every_pieces(
+            parts in proptest::collection::vec((0usize..3223, 0u8..5, 0usize..8), 0..6),
+        ) {
+            let reg = registry();
+            let filler = ["", "2022年", "政府信息公开工作年度报告", "关于", "人民政府", "市", "县区", "新"];
+            let mut text = String::new();
+            for (k, form, f) in parts {
+                let name = &reg.divisions[k].name;
+                let shorts = short_forms(name);
+                let piece = match form {
+                    0 | 1 => name.clone(),
+                    _ => shorts.get(usize::from(form) % shorts.len().max(1)).cloned().unwrap_or_default(),
+                };
+                text.push_str(&piece);
+                text.push_str(filler[f]);
+            }
+            proptest::prop_assert_eq!(reg.mentions(&text), mentions_by_trying_every_piece(reg, &text), "{}", text);
+        }
     }
 }
