@@ -476,6 +476,7 @@ fn check_probes(found: &DataFrame, spec: &Spec) -> Result<()> {
     }
     Ok(())
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
